@@ -1,0 +1,25 @@
+"""hashlease.models: pure, vectorised Bitcoin-mining and lease economics (no Excel, no I/O).
+
+Every function takes plain numbers or numpy arrays (broadcast together) and returns a float for
+scalar input or an array of the broadcast shape; units are in the names. Invalid input raises
+:class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range.
+"""
+
+from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th,
+                        breakeven_power_price_usd_per_kwh, cost_to_mine_usd_per_btc, hashcost_usd_per_day,
+                        market_breakeven_efficiency_j_per_th, market_breakeven_power_price_usd_per_kwh,
+                        mining_margin_usd_per_ph_day)
+from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARGET_TIMESPAN_S,
+                         difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
+                         network_hashrate, retarget_difficulty, retarget_factor)
+from .errors import HashleaseError
+from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
+                    mining_economics_per_mw, th_s_per_mw)
+from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
+                        hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
+from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, block_subsidy_sat,
+                      blocks_to_next_halving, estimate_height_time, halving_epoch, next_halving_height,
+                      next_halving_time, total_supply_sat)
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {
+    "breakeven", "difficulty", "errors", "fleet", "hashprice", "subsidy", "units"}]

@@ -1,0 +1,150 @@
+"""Input checks shared by every model function.
+
+Each check converts its input to a numpy array, raises :class:`HashleaseError` naming the argument,
+the first offending element and the accepted range, and returns the array for the computation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Iterable
+
+import numpy as np
+
+from .errors import HashleaseError
+
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of"]
+
+
+def _first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
+    if not mask.any():
+        return None
+    if mask.ndim == 0:
+        return ()
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _scalar(value: np.ndarray, index: tuple[int, ...]) -> Any:
+    item = value[index] if index else value
+    return item.item() if isinstance(item, np.generic) or getattr(item, "ndim", None) == 0 else item
+
+
+def as_real(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a float64 array, refusing non-numbers, booleans, NaN and infinities."""
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, np.bool_)):
+        raise HashleaseError(name, value, "a finite real number")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged sequences
+        raise HashleaseError(name, value, "a finite real number or array of them", detail=str(exc)) from None
+    if array.dtype == bool or array.dtype.kind not in "iuf":
+        if array.dtype.kind == "O":
+            flat = array.reshape(-1)
+            for i, item in enumerate(flat):
+                if not isinstance(item, numbers.Real) or isinstance(item, bool):
+                    idx = np.unravel_index(i, array.shape) if array.ndim else ()
+                    raise HashleaseError(name, item, "a finite real number",
+                                         index=tuple(int(j) for j in idx) or None)
+            array = array.astype(float)
+        else:
+            raise HashleaseError(name, value if array.ndim == 0 else array.dtype.name,
+                                 "a finite real number or array of them")
+    array = array.astype(np.float64, copy=False)
+    bad = _first_bad(~np.isfinite(array))
+    if bad is not None:
+        raise HashleaseError(name, _scalar(array, bad), "a finite real number", index=bad or None)
+    return array
+
+
+def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | None = None,
+                lt: float | None = None, le: float | None = None) -> np.ndarray:
+    """Return ``value`` as a finite float array within the stated bounds, or raise.
+
+    Examples
+    --------
+    >>> check_range("uptime_frac", 0.95, gt=0, le=1)
+    array(0.95)
+    >>> check_range("uptime_frac", [0.9, 1.2], gt=0, le=1)
+    Traceback (most recent call last):
+    ...
+    hashlease.models.errors.HashleaseError: uptime_frac[1] must be in (0, 1], got 1.2
+    """
+    array = as_real(name, value)
+    bad = np.zeros(array.shape, dtype=bool)
+    if gt is not None:
+        bad |= ~(array > gt)
+    if ge is not None:
+        bad |= ~(array >= ge)
+    if lt is not None:
+        bad |= ~(array < lt)
+    if le is not None:
+        bad |= ~(array <= le)
+    index = _first_bad(bad)
+    if index is not None:
+        raise HashleaseError(name, _scalar(array, index), _describe(gt, ge, lt, le), index=index or None)
+    return array
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 10_000 else f"{x:g}"
+
+
+def _describe(gt, ge, lt, le) -> str:
+    low = (gt, "(") if gt is not None else (ge, "[") if ge is not None else None
+    high = (lt, ")") if lt is not None else (le, "]") if le is not None else None
+    if low and high:
+        return f"in {low[1]}{_fmt(low[0])}, {_fmt(high[0])}{high[1]}"
+    if low:
+        return f"{'>' if low[1] == '(' else '>='} {_fmt(low[0])}"
+    if high:
+        return f"{'<' if high[1] == ')' else '<='} {_fmt(high[0])}"
+    return "a finite real number"
+
+
+def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
+    """Return ``value`` as an int64 array of whole numbers ``>= ge``, or raise.
+
+    Whole-valued floats (Excel passes every number as a double) are accepted; fractions are not.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise HashleaseError(name, value, f"a whole number >= {ge:,}")
+    array = np.asarray(value)
+    if array.dtype.kind in "iu":
+        ints = array.astype(np.int64)
+    else:
+        real = as_real(name, value)
+        bad = _first_bad(real != np.floor(real))
+        if bad is not None:
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None)
+        bad = _first_bad(np.abs(real) > 2.0**62)
+        if bad is not None:
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None)
+        ints = real.astype(np.int64)
+    bad = _first_bad(ints < ge)
+    if bad is not None:
+        raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None)
+    return ints
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (exact spelling), else raise."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise HashleaseError(name, value, "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
+def require_one_of(**named: Any) -> str:
+    """Check that exactly one of the keyword arguments is not ``None`` and return its name."""
+    given = [key for key, val in named.items() if val is not None]
+    if len(given) != 1:
+        names = " or ".join(named)
+        raise HashleaseError(names, ", ".join(given) or "neither",
+                             "exactly one of them given", detail="they are alternatives")
+    return given[0]
+
+
+def result(array: np.ndarray) -> float | np.ndarray:
+    """Return a Python float for a 0-d array and the array itself otherwise."""
+    array = np.asarray(array)
+    return float(array) if array.ndim == 0 else array

@@ -1,0 +1,218 @@
+"""Block subsidy and the halving schedule, exactly as Bitcoin's consensus rule computes them."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+
+from ._validate import check_integer, check_range
+from .errors import HashleaseError
+
+__all__ = [
+    "SATS_PER_BTC", "HALVING_INTERVAL_BLOCKS", "INITIAL_SUBSIDY_SAT", "LAST_SUBSIDY_HEIGHT",
+    "block_subsidy_sat", "block_subsidy_btc", "halving_epoch", "next_halving_height",
+    "blocks_to_next_halving", "total_supply_sat", "estimate_height_time", "next_halving_time",
+]
+
+#: Satoshis in one bitcoin (``COIN`` in Bitcoin Core's ``amount.h``).
+SATS_PER_BTC = 100_000_000
+#: Blocks between halvings (mainnet ``nSubsidyHalvingInterval``).
+HALVING_INTERVAL_BLOCKS = 210_000
+#: Subsidy of the genesis epoch: 50 BTC.
+INITIAL_SUBSIDY_SAT = 50 * SATS_PER_BTC
+#: First height whose subsidy is zero: epoch 33, where 50 BTC >> 33 rounds down to 0 sat.
+LAST_SUBSIDY_HEIGHT = 33 * HALVING_INTERVAL_BLOCKS
+
+
+def _out(array: np.ndarray):
+    return int(array) if array.ndim == 0 else array
+
+
+def block_subsidy_sat(block_height: Any) -> int | np.ndarray:
+    r"""Block subsidy at ``block_height``, in whole satoshis, as Bitcoin Core computes it.
+
+    Parameters
+    ----------
+    block_height : int or array_like of int
+        Block height, >= 0. Whole-valued floats are accepted (Excel passes doubles). [blocks]
+
+    Returns
+    -------
+    int or numpy.ndarray of int64
+        Subsidy paid to the miner of that block, excluding fees. [sat]
+
+    Raises
+    ------
+    HashleaseError
+        If a height is negative, fractional or not a number.
+
+    Notes
+    -----
+    The consensus rule halves by an integer right shift, so the subsidy reaches zero at epoch 33
+    (height 6,930,000), and the sum over all epochs is 2,099,999,997,690,000 sat, not 21 million BTC:
+
+    .. math:: s(h) = \lfloor 5\,000\,000\,000 / 2^{\lfloor h / 210\,000 \rfloor} \rfloor \quad (0 \text{ once the shift reaches } 64)
+
+    References
+    ----------
+    .. [1] Bitcoin Core, ``GetBlockSubsidy`` in ``src/validation.cpp``; ``nSubsidyHalvingInterval = 210000``
+       in ``src/kernel/chainparams.cpp``.
+
+    Examples
+    --------
+    >>> block_subsidy_sat(840_000)
+    312500000
+    >>> block_subsidy_sat([0, 209_999, 210_000, 6_929_999, 6_930_000]).tolist()
+    [5000000000, 5000000000, 2500000000, 1, 0]
+    """
+    height = check_integer("block_height", block_height, ge=0)
+    halvings = height // HALVING_INTERVAL_BLOCKS
+    shift = np.minimum(halvings, 63)
+    subsidy = np.where(halvings >= 64, 0, np.right_shift(np.int64(INITIAL_SUBSIDY_SAT), shift))
+    return _out(subsidy.astype(np.int64))
+
+
+def block_subsidy_btc(block_height: Any) -> float | np.ndarray:
+    """Block subsidy at ``block_height`` in BTC (the integer satoshi subsidy / 1e8).
+
+    Examples
+    --------
+    >>> block_subsidy_btc(1_050_000)
+    1.5625
+    """
+    sats = np.asarray(block_subsidy_sat(block_height))
+    out = sats / SATS_PER_BTC
+    return float(out) if out.ndim == 0 else out
+
+
+def halving_epoch(block_height: Any) -> int | np.ndarray:
+    """Number of halvings that have taken effect at ``block_height`` (0 for the genesis epoch).
+
+    Examples
+    --------
+    >>> halving_epoch(839_999), halving_epoch(840_000)
+    (3, 4)
+    """
+    height = check_integer("block_height", block_height, ge=0)
+    return _out(height // HALVING_INTERVAL_BLOCKS)
+
+
+def next_halving_height(block_height: Any) -> int | np.ndarray:
+    """First height after ``block_height`` at which the subsidy halves.
+
+    At a halving height itself (840,000) the new subsidy already applies, so the next one is 210,000
+    blocks later.
+
+    Examples
+    --------
+    >>> next_halving_height(874_944)
+    1050000
+    >>> next_halving_height([839_999, 840_000]).tolist()
+    [840000, 1050000]
+    """
+    height = check_integer("block_height", block_height, ge=0)
+    return _out((height // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS)
+
+
+def blocks_to_next_halving(block_height: Any) -> int | np.ndarray:
+    """Blocks from ``block_height`` to the next halving height.
+
+    Examples
+    --------
+    >>> blocks_to_next_halving(840_000)
+    210000
+    """
+    height = check_integer("block_height", block_height, ge=0)
+    return _out((height // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS - height)
+
+
+def total_supply_sat() -> int:
+    """Sum of every block subsidy over all epochs, in satoshis (exact integer arithmetic).
+
+    Examples
+    --------
+    >>> total_supply_sat()
+    2099999997690000
+    """
+    return sum((INITIAL_SUBSIDY_SAT >> epoch) * HALVING_INTERVAL_BLOCKS for epoch in range(64))
+
+
+def _as_datetime64(name: str, value: Any) -> np.ndarray:
+    """UTC timestamps as datetime64[s]; aware datetimes are converted to UTC, naive ones taken as UTC."""
+    try:
+        if isinstance(value, _dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            return np.asarray(np.datetime64(value, "s"))
+        if isinstance(value, _dt.date):
+            return np.asarray(np.datetime64(value, "s"))
+        array = np.asarray(value)
+        if array.dtype.kind == "M":
+            return array.astype("datetime64[s]")
+        if array.dtype.kind in "US":
+            return array.astype("datetime64[s]")
+    except (TypeError, ValueError) as exc:
+        raise HashleaseError(name, value, "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)",
+                             detail=str(exc)) from None
+    raise HashleaseError(name, value, "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)")
+
+
+def estimate_height_time(block_height: Any, reference_height: Any, reference_time: Any, *,
+                         mean_block_interval_s: Any = 600.0) -> np.datetime64 | np.ndarray:
+    r"""Estimated UTC time at which ``block_height`` is mined, from a known height and time.
+
+    Parameters
+    ----------
+    block_height : int or array_like of int
+        Height to date, >= 0. [blocks]
+    reference_height : int or array_like of int
+        A height whose time is known, >= 0. [blocks]
+    reference_time : datetime, numpy.datetime64 or ISO 8601 str
+        UTC time of ``reference_height`` (naive values are taken as UTC).
+    mean_block_interval_s : float or array_like, optional
+        Mean seconds between blocks, > 0. Default 600, the protocol's target; pass the observed mean
+        (for example from the difficulty path's implied block rate) for a better estimate. [s]
+
+    Returns
+    -------
+    numpy.datetime64 or numpy.ndarray of datetime64[s]
+        Estimated UTC time, to the second.
+
+    Notes
+    -----
+    .. math:: t(h) = t_{ref} + (h - h_{ref})\,\bar{\tau}
+
+    Heights before the reference are dated backwards with the same interval.
+
+    References
+    ----------
+    .. [1] Block 840,000 (the fourth halving) was mined on 20 Apr 2024 at 00:09 UTC, Forbes India,
+       https://www.forbesindia.com/article/cryptocurrency/bitcoins-fourth-halving-completed-coinciding-with-a-surge-in-transaction-fees/92685/1
+
+    Examples
+    --------
+    >>> estimate_height_time(1_050_000, 840_000, "2024-04-20T00:09:00")
+    numpy.datetime64('2028-04-17T08:09:00')
+    """
+    height = check_integer("block_height", block_height, ge=0)
+    ref_height = check_integer("reference_height", reference_height, ge=0)
+    ref_time = _as_datetime64("reference_time", reference_time)
+    interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
+    offset_s = np.rint((height - ref_height) * interval).astype(np.int64)
+    out = ref_time + offset_s.astype("timedelta64[s]")
+    return out[()] if out.ndim == 0 else out
+
+
+def next_halving_time(block_height: Any, reference_time: Any, *,
+                      mean_block_interval_s: Any = 600.0) -> np.datetime64 | np.ndarray:
+    """Estimated UTC time of the next halving after ``block_height``, mined at ``reference_time``.
+
+    Examples
+    --------
+    >>> next_halving_time(840_000, "2024-04-20T00:09:00")
+    numpy.datetime64('2028-04-17T08:09:00')
+    """
+    return estimate_height_time(next_halving_height(block_height), block_height, reference_time,
+                                mean_block_interval_s=mean_block_interval_s)

@@ -1,0 +1,122 @@
+"""The ``hashlease`` command. Thin: it parses options, calls the models and prints; no maths here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from hashlease import __version__
+from hashlease import models as m
+from hashlease.market import MarketSnapshot, bundled_snapshot, load_snapshot
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Bitcoin-mining and AI/HPC lease economics for finance teams.")
+
+
+def _console(stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, width=180)
+    return console
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    _console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False):
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def demo(
+    power_price_usd_per_kwh: Annotated[float, typer.Option(help="Power price for hashcost and breakeven BTC price [USD/kWh].")] = 0.05,
+    pue: Annotated[float, typer.Option(help="Site power over machine power, >= 1 [ratio].")] = 1.0,
+    uptime_frac: Annotated[float, typer.Option(help="Share of the day the machines hash, (0, 1] [fraction].")] = 1.0,
+    pool_fee_frac: Annotated[float, typer.Option(help="Share of revenue the pool keeps, [0, 1) [fraction].")] = 0.0,
+    snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON; default the bundled offline snapshot.")] = None,
+) -> None:
+    """Mining economics per ASIC model from a market snapshot: now and after the next halving."""
+    try:
+        snap = load_snapshot(snapshot) if snapshot else bundled_snapshot()
+        _print_demo(snap, power_price_usd_per_kwh, pue, uptime_frac, pool_fee_frac)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+
+
+def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: float, pool_fee: float) -> None:
+    out = _console()
+    difficulty = snap.difficulty.value
+    height = int(snap.block_height.value)
+    fees = snap.fees_btc_per_block.value
+    price = snap.btc_price_usd.value
+    market = dict(fees_btc_per_block=fees)
+    refine = dict(uptime_frac=uptime, pool_fee_frac=pool_fee, pue=pue)
+
+    hp_now = m.hashprice_usd_per_day(difficulty, price, height, **market)
+    hp_next = m.hashprice_usd_per_day(difficulty, price, height, **market, after_next_halving=True)
+    next_height = m.next_halving_height(height)
+    next_time = m.next_halving_time(height, snap.block_height.as_of)
+
+    lines = [
+        f"[bold]{snap.name}[/]",
+        *(f"{label:<26}{fmt.format(v.value)} {v.unit:<12} as of {v.as_of}  [dim]{v.source}[/]"
+          for label, fmt, v in [("Difficulty", "{:,.0f}", snap.difficulty),
+                                ("Block height", "{:,.0f}", snap.block_height),
+                                ("Fees", "{:.4f}", snap.fees_btc_per_block),
+                                ("BTC price", "{:,.0f}", snap.btc_price_usd)]),
+        "",
+        f"{'Network hashrate':<26}{m.network_hashrate(difficulty):,.1f} EH/s (D x 2^32 / 600 s)",
+        f"{'Subsidy now':<26}{m.block_subsidy_btc(height):g} BTC; next halving at height {next_height:,} "
+        f"(~{str(next_time)[:10]} at 10-minute blocks from the snapshot height) -> "
+        f"{m.block_subsidy_btc(next_height):g} BTC",
+        f"{'Hashprice now':<26}{hp_now:,.2f} USD/PH/day"
+        + (f"  (published: {snap.published_hashprice_usd_per_ph_day.value:,.2f}; Luxor averages fees over "
+           f"144 blocks and price over exchanges)" if snap.published_hashprice_usd_per_ph_day else ""),
+        f"{'Hashprice after halving':<26}{hp_next:,.2f} USD/PH/day (same difficulty, price and fees)",
+        f"{'Assumptions':<26}power {power_price:g} USD/kWh, PUE {pue:g}, uptime {uptime:.1%}, pool fee {pool_fee:.1%}",
+    ]
+    out.print(Panel("\n".join(lines), title="hashlease: market snapshot", expand=False), highlight=False)
+
+    catalogue = m.asic_catalogue()
+    eff = np.array([a.efficiency_j_per_th for a in catalogue])
+    th = np.array([a.hashrate_th_s for a in catalogue])
+    hashcost = m.hashcost_usd_per_day(eff, power_price, uptime_frac=uptime, pue=pue)
+    margin_now = m.mining_margin_usd_per_ph_day(hp_now, eff, power_price, **refine)
+    margin_next = m.mining_margin_usd_per_ph_day(hp_next, eff, power_price, **refine)
+    be_power_now = m.breakeven_power_price_usd_per_kwh(hp_now, eff, **refine)
+    be_power_next = m.breakeven_power_price_usd_per_kwh(hp_next, eff, **refine)
+    be_btc_now = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine)
+    be_btc_next = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine,
+                                            after_next_halving=True)
+
+    table = Table(title=f"Per ASIC model, at {power_price:g} USD/kWh (now | after the next halving)",
+                  title_justify="left")
+    for header in ["Model", "Hashrate\nTH/s", "Efficiency\nJ/TH", "Hashcost\nUSD/PH/day",
+                   "Margin now\nUSD/PH/day", "Margin after\nUSD/PH/day", "Machine margin\nnow USD/day",
+                   "Breakeven power\nnow USD/kWh", "Breakeven power\nafter USD/kWh",
+                   "Breakeven BTC\nnow USD/BTC", "Breakeven BTC\nafter USD/BTC"]:
+        table.add_column(header, justify="left" if header == "Model" else "right")
+    for i, asic in enumerate(catalogue):
+        table.add_row(asic.model, f"{th[i]:g}", f"{eff[i]:g}", f"{hashcost[i]:.2f}",
+                      f"{margin_now[i]:.2f}", f"{margin_next[i]:.2f}", f"{margin_now[i] * th[i] / 1000:.2f}",
+                      f"{be_power_now[i]:.4f}", f"{be_power_next[i]:.4f}",
+                      f"{be_btc_now[i]:,.0f}", f"{be_btc_next[i]:,.0f}")
+    out.print(table)
+    out.print("[dim]Catalogue: nameplate figures, each with its source in models/data/asic_catalogue.csv. "
+              "Breakevens are cash, power-only unless other costs are given; they exclude depreciation.[/]",
+              highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
