@@ -13,10 +13,12 @@ import numpy as np
 
 from .errors import HashleaseError
 
-__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of"]
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad"]
 
 
-def _first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
+def first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
+    """Index of the first True element of ``mask`` (``()`` for a 0-d True), or None if none is."""
+    mask = np.asarray(mask)
     if not mask.any():
         return None
     if mask.ndim == 0:
@@ -29,30 +31,31 @@ def _scalar(value: np.ndarray, index: tuple[int, ...]) -> Any:
     return item.item() if isinstance(item, np.generic) or getattr(item, "ndim", None) == 0 else item
 
 
-def as_real(name: str, value: Any) -> np.ndarray:
-    """Return ``value`` as a float64 array, refusing non-numbers, booleans, NaN and infinities."""
+def as_real(name: str, value: Any, accepted: str = "a finite real number") -> np.ndarray:
+    """Return ``value`` as a float64 array, refusing non-numbers, booleans, NaN and infinities.
+
+    ``accepted`` is the range reported when the value is refused (the caller's bounds, if any).
+    """
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, np.bool_)):
-        raise HashleaseError(name, value, "a finite real number")
+        raise HashleaseError(name, value, accepted)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged sequences
-        raise HashleaseError(name, value, "a finite real number or array of them", detail=str(exc)) from None
+        raise HashleaseError(name, value, accepted, detail=str(exc)) from None
     if array.dtype == bool or array.dtype.kind not in "iuf":
         if array.dtype.kind == "O":
             flat = array.reshape(-1)
             for i, item in enumerate(flat):
                 if not isinstance(item, numbers.Real) or isinstance(item, bool):
                     idx = np.unravel_index(i, array.shape) if array.ndim else ()
-                    raise HashleaseError(name, item, "a finite real number",
-                                         index=tuple(int(j) for j in idx) or None)
+                    raise HashleaseError(name, item, accepted, index=tuple(int(j) for j in idx) or None)
             array = array.astype(float)
         else:
-            raise HashleaseError(name, value if array.ndim == 0 else array.dtype.name,
-                                 "a finite real number or array of them")
+            raise HashleaseError(name, value if array.ndim == 0 else array.dtype.name, accepted)
     array = array.astype(np.float64, copy=False)
-    bad = _first_bad(~np.isfinite(array))
+    bad = first_bad(~np.isfinite(array))
     if bad is not None:
-        raise HashleaseError(name, _scalar(array, bad), "a finite real number", index=bad or None)
+        raise HashleaseError(name, _scalar(array, bad), accepted, index=bad or None)
     return array
 
 
@@ -69,7 +72,8 @@ def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | N
     ...
     hashlease.models.errors.HashleaseError: uptime_frac[1] must be in (0, 1], got 1.2
     """
-    array = as_real(name, value)
+    accepted = _describe(gt, ge, lt, le)
+    array = as_real(name, value, accepted)
     bad = np.zeros(array.shape, dtype=bool)
     if gt is not None:
         bad |= ~(array > gt)
@@ -79,9 +83,9 @@ def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | N
         bad |= ~(array < lt)
     if le is not None:
         bad |= ~(array <= le)
-    index = _first_bad(bad)
+    index = first_bad(bad)
     if index is not None:
-        raise HashleaseError(name, _scalar(array, index), _describe(gt, ge, lt, le), index=index or None)
+        raise HashleaseError(name, _scalar(array, index), accepted, index=index or None)
     return array
 
 
@@ -112,15 +116,15 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     if array.dtype.kind in "iu":
         ints = array.astype(np.int64)
     else:
-        real = as_real(name, value)
-        bad = _first_bad(real != np.floor(real))
+        real = as_real(name, value, f"a whole number >= {ge:,}")
+        bad = first_bad(real != np.floor(real))
         if bad is not None:
             raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None)
-        bad = _first_bad(np.abs(real) > 2.0**62)
+        bad = first_bad(np.abs(real) > 2.0**62)
         if bad is not None:
             raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None)
         ints = real.astype(np.int64)
-    bad = _first_bad(ints < ge)
+    bad = first_bad(ints < ge)
     if bad is not None:
         raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None)
     return ints

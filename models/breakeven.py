@@ -1,4 +1,4 @@
-"""Hashcost, mining margin and the breakevens: power price, BTC price, efficiency, cost to mine.
+r"""Hashcost, mining margin and the breakevens: power price, BTC price, efficiency, cost to mine.
 
 All figures are per unit of *installed* hashrate per day, with three explicit refinements:
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_range, result
+from ._validate import check_range, first_bad, result
 from .difficulty import DifficultyOne
 from .errors import HashleaseError
 from .hashprice import hashprice_btc_per_day, hashprice_usd_per_day
@@ -249,9 +249,8 @@ def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per
                                            fee_share_frac=fee_share_frac,
                                            after_next_halving=after_next_halving, unit="PH",
                                            difficulty_one=difficulty_one))
-    zero = np.argwhere(np.broadcast_to(btc, btc.shape) <= 0)
-    if zero.size:
-        index = tuple(int(i) for i in zero[0])
+    index = first_bad(btc <= 0)
+    if index is not None:
         raise HashleaseError("fees_btc_per_block", 0.0, "> 0 once the subsidy is zero", index=index or None,
                              detail="the block reward is zero, so no BTC price breaks even")
     cost = hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime, pue=pue_)

@@ -57,7 +57,7 @@ def expected_blocks_per_day(hashrate_h_per_s: Any, difficulty: Any, *,
     Examples
     --------
     >>> round(expected_blocks_per_day(1e15, 1e14), 9)  # 1 PH/s at difficulty 100 T
-    0.000201165
+    0.000201166
     """
     hashrate = check_range("hashrate_h_per_s", hashrate_h_per_s, ge=0)
     diff = check_range("difficulty", difficulty, gt=0)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._validate import check_range, result
+from ._validate import check_range, first_bad, result
 from .errors import HashleaseError
 from .units import DAYS_PER_YEAR, HOURS_PER_DAY
 
@@ -135,10 +135,10 @@ def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, unit
     count = check_range("units", units, ge=0)
     hashrate, eff, count = np.broadcast_arrays(hashrate, eff, count)
     total_th = np.sum(count * hashrate, axis=axis)
-    empty = np.argwhere(np.asarray(total_th) <= 0)
-    if empty.size:
+    empty = first_bad(np.asarray(total_th) <= 0)
+    if empty is not None:
         raise HashleaseError("units", 0, "> 0 in total (a fleet needs at least one machine)",
-                             index=tuple(int(i) for i in empty[0]) or None)
+                             index=empty or None)
     return result(np.sum(count * hashrate * eff, axis=axis) / total_th)
 
 
@@ -163,8 +163,8 @@ def th_s_per_mw(efficiency_j_per_th: Any, *, pue: Any = 1.0) -> float | np.ndarr
 
     Examples
     --------
-    >>> th_s_per_mw(17.5, pue=1.25)  # 1 MW site, S21s, 25% overhead
-    45714.28571428571
+    >>> round(th_s_per_mw(17.5, pue=1.25), 2)  # 1 MW site, S21s, 25% overhead
+    45714.29
     """
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     pue_ = check_range("pue", pue, ge=1)
@@ -228,7 +228,7 @@ def mining_economics_per_mw(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: 
     --------
     >>> e = mining_economics_per_mw(55.21, 17.5, 0.05, pue=1.1)
     >>> round(e.revenue_usd_per_mw_day, 2), e.power_cost_usd_per_mw_day, round(e.margin_usd_per_mw_year)
-    (2868.05, 1200.0, 608840)
+    (2868.05, 1200.0, 608839)
     """
     h = check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0)
     price = check_range("power_price_usd_per_kwh", power_price_usd_per_kwh, ge=0)

@@ -193,8 +193,8 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
 
     Examples
     --------
-    >>> estimate_height_time(1_050_000, 840_000, "2024-04-20T00:09:00")
-    numpy.datetime64('2028-04-17T08:09:00')
+    >>> str(estimate_height_time(1_050_000, 840_000, "2024-04-20T00:09:00"))
+    '2028-04-17T08:09:00'
     """
     height = check_integer("block_height", block_height, ge=0)
     ref_height = check_integer("reference_height", reference_height, ge=0)
@@ -211,8 +211,8 @@ def next_halving_time(block_height: Any, reference_time: Any, *,
 
     Examples
     --------
-    >>> next_halving_time(840_000, "2024-04-20T00:09:00")
-    numpy.datetime64('2028-04-17T08:09:00')
+    >>> str(next_halving_time(840_000, "2024-04-20T00:09:00"))
+    '2028-04-17T08:09:00'
     """
     return estimate_height_time(next_halving_height(block_height), block_height, reference_time,
                                 mean_block_interval_s=mean_block_interval_s)

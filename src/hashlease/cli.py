@@ -31,11 +31,16 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-@app.callback()
-def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False):
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """Bitcoin-mining and AI/HPC lease economics for finance teams."""
 
 
 @app.command()
@@ -68,26 +73,7 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
     next_height = m.next_halving_height(height)
     next_time = m.next_halving_time(height, snap.block_height.as_of)
 
-    lines = [
-        f"[bold]{snap.name}[/]",
-        *(f"{label:<26}{fmt.format(v.value)} {v.unit:<12} as of {v.as_of}  [dim]{v.source}[/]"
-          for label, fmt, v in [("Difficulty", "{:,.0f}", snap.difficulty),
-                                ("Block height", "{:,.0f}", snap.block_height),
-                                ("Fees", "{:.4f}", snap.fees_btc_per_block),
-                                ("BTC price", "{:,.0f}", snap.btc_price_usd)]),
-        "",
-        f"{'Network hashrate':<26}{m.network_hashrate(difficulty):,.1f} EH/s (D x 2^32 / 600 s)",
-        f"{'Subsidy now':<26}{m.block_subsidy_btc(height):g} BTC; next halving at height {next_height:,} "
-        f"(~{str(next_time)[:10]} at 10-minute blocks from the snapshot height) -> "
-        f"{m.block_subsidy_btc(next_height):g} BTC",
-        f"{'Hashprice now':<26}{hp_now:,.2f} USD/PH/day"
-        + (f"  (published: {snap.published_hashprice_usd_per_ph_day.value:,.2f}; Luxor averages fees over "
-           f"144 blocks and price over exchanges)" if snap.published_hashprice_usd_per_ph_day else ""),
-        f"{'Hashprice after halving':<26}{hp_next:,.2f} USD/PH/day (same difficulty, price and fees)",
-        f"{'Assumptions':<26}power {power_price:g} USD/kWh, PUE {pue:g}, uptime {uptime:.1%}, pool fee {pool_fee:.1%}",
-    ]
-    out.print(Panel("\n".join(lines), title="hashlease: market snapshot", expand=False), highlight=False)
-
+    # every figure is computed before anything is printed, so bad input prints only its message
     catalogue = m.asic_catalogue()
     eff = np.array([a.efficiency_j_per_th for a in catalogue])
     th = np.array([a.hashrate_th_s for a in catalogue])
@@ -99,6 +85,33 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
     be_btc_now = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine)
     be_btc_next = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine,
                                             after_next_halving=True)
+
+    inputs = Table(title=f"Market snapshot: {snap.name}", title_justify="left")
+    for header in ["Input", "Value", "Unit", "As of", "Source"]:
+        inputs.add_column(header, justify="right" if header == "Value" else "left",
+                          overflow="fold", ratio=4 if header == "Source" else None)
+    rows = [("Difficulty", f"{difficulty:,.0f}", snap.difficulty),
+            ("Block height", f"{height:,}", snap.block_height),
+            ("Fees", f"{fees:.4f}", snap.fees_btc_per_block),
+            ("BTC price", f"{price:,.0f}", snap.btc_price_usd)]
+    if snap.published_hashprice_usd_per_ph_day:
+        rows.append(("Published hashprice", f"{snap.published_hashprice_usd_per_ph_day.value:,.2f}",
+                     snap.published_hashprice_usd_per_ph_day))
+    for label, text, item in rows:
+        inputs.add_row(label, text, item.unit, str(item.as_of), item.source)
+    out.print(inputs, highlight=False)
+
+    lines = [
+        f"{'Network hashrate':<26}{m.network_hashrate(difficulty):,.1f} EH/s (difficulty x 2^32 / 600 s)",
+        f"{'Subsidy now':<26}{m.block_subsidy_btc(height):g} BTC/block",
+        f"{'Next halving':<26}height {next_height:,}, ~{str(next_time)[:10]} (10-minute blocks from the "
+        f"snapshot height) -> {m.block_subsidy_btc(next_height):g} BTC/block",
+        f"{'Hashprice now':<26}{hp_now:,.2f} USD/PH/day",
+        f"{'Hashprice after halving':<26}{hp_next:,.2f} USD/PH/day (same difficulty, price and fees)",
+        f"{'Assumptions':<26}power {power_price:g} USD/kWh, PUE {pue:g}, uptime {uptime:.1%}, "
+        f"pool fee {pool_fee:.1%}",
+    ]
+    out.print(Panel("\n".join(lines), title="Now and after the next halving", expand=False), highlight=False)
 
     table = Table(title=f"Per ASIC model, at {power_price:g} USD/kWh (now | after the next halving)",
                   title_justify="left")

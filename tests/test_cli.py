@@ -1,0 +1,90 @@
+"""The hashlease command: demo output, and bad input as a message (exit 1), never a traceback."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hashlease.cli import app
+from hashlease.models import asic_catalogue
+
+runner = CliRunner()
+
+
+def test_demo_prints_every_model_and_the_snapshot_hashprice():
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for entry in asic_catalogue():
+        assert entry.model in result.stdout
+    # domain.md §0 case 5: D = 108.52 T, R = 3.2181, P = $93,450 -> $55.75/PH/day
+    assert "55.75 USD/PH/day" in result.stdout
+    # after the halving: 1e15 x 86,400 / (108.52e12 x 2^32) x (1.5625 + 0.0931) x 93,450 = 28.68
+    assert "28.68 USD/PH/day" in result.stdout
+    # provenance of every input is printed
+    assert "hashrateindex.com/blog/hashrate-index-roundup-december-23-2024" in result.stdout
+    assert "1,050,000" in result.stdout
+
+
+def test_demo_power_price_changes_breakeven_btc_price():
+    # S21 power-only breakeven BTC price at $0.05/kWh: 17.5 x 24 x 0.05 / BTC hashprice, with BTC hashprice
+    # 1e15 x 86,400 / (108.52e12 x 2^32) x 3.2181 = 0.000596546 BTC/PH/day -> $35,203
+    result = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.05"])
+    assert "35,203" in result.stdout
+    doubled = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.10"])
+    assert "70,405" in doubled.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--pue", "0.5"], "pue must be >= 1, got 0.5"),
+    (["--uptime-frac", "1.5"], "uptime_frac must be in (0, 1], got 1.5"),
+    (["--pool-fee-frac", "1"], "pool_fee_frac must be in [0, 1), got 1.0"),
+    (["--power-price-usd-per-kwh", "-0.01"], "power_price_usd_per_kwh must be >= 0, got -0.01"),
+], ids=["pue", "uptime", "pool-fee", "power-price"])
+def test_demo_bad_option_is_a_message(args, message):
+    result = runner.invoke(app, ["demo", *args])
+    assert result.exit_code == 1
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+
+
+def _snapshot(**override):
+    base = {"name": "test", **{key: {"value": value, "unit": unit, "as_of": "2025-01-01", "source": "test"}
+                               for key, value, unit in [("difficulty", 100e12, "unitless"),
+                                                         ("block_height", 880_000, "blocks"),
+                                                         ("fees_btc_per_block", 0.0, "BTC/block"),
+                                                         ("btc_price_usd", 100_000, "USD/BTC")]}}
+    base.update(override)
+    return base
+
+
+def test_demo_reads_a_snapshot_file(tmp_path):
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(_snapshot()))
+    result = runner.invoke(app, ["demo", "--snapshot", str(path)])
+    assert result.exit_code == 0, result.output
+    # domain.md §1.2 illustrative example: D = 1e14, P = $100,000, R = 3.125 -> $62.86/PH/day
+    assert "62.86 USD/PH/day" in result.stdout
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "a readable JSON file"),
+    ("{not json", "snapshot snap.json"),
+    (json.dumps(_snapshot(difficulty={"value": "high", "unit": "-", "as_of": "2025-01-01", "source": "x"})),
+     "difficulty.value"),
+    (json.dumps({k: v for k, v in _snapshot().items() if k != "btc_price_usd"}), "btc_price_usd"),
+    (json.dumps(_snapshot(difficulty={"value": -1, "unit": "-", "as_of": "2025-01-01", "source": "x"})),
+     "difficulty must be > 0, got -1.0"),
+], ids=["missing-file", "malformed-json", "wrong-type", "missing-field", "absurd-value"])
+def test_demo_bad_snapshot_is_a_message(tmp_path, content, message):
+    path = tmp_path / "snap.json"
+    if content is not None:
+        path.write_text(content)
+    result = runner.invoke(app, ["demo", "--snapshot", str(path)])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip()

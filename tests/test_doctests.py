@@ -1,0 +1,30 @@
+"""Every docstring example in the package runs and prints what it says."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import hashlease
+import hashlease.models
+
+
+def _modules():
+    names = ["hashlease.market", "hashlease.cli"]
+    names += [f"hashlease.models.{info.name}" for info in pkgutil.iter_modules(hashlease.models.__path__)]
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert failures == 0, f"{failures} doctest example(s) failed in {name}"
+
+
+def test_every_public_model_function_has_an_example():
+    missing = [name for name in hashlease.models.__all__
+               if callable(obj := getattr(hashlease.models, name)) and not isinstance(obj, type)
+               and ">>>" not in (obj.__doc__ or "") and name not in {"asic_model"}]
+    assert missing == []
