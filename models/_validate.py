@@ -73,20 +73,24 @@ def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | N
     hashlease.models.errors.HashleaseError: uptime_frac[1] must be in (0, 1], got 1.2
     """
     accepted = _describe(gt, ge, lt, le)
-    array = as_real(name, value, accepted)
-    bad = np.zeros(array.shape, dtype=bool)
+    array = as_real(name, value, accepted) if not _is_float_array(value) else value
+    ok = np.isfinite(array)
     if gt is not None:
-        bad |= ~(array > gt)
+        ok &= array > gt
     if ge is not None:
-        bad |= ~(array >= ge)
+        ok &= array >= ge
     if lt is not None:
-        bad |= ~(array < lt)
+        ok &= array < lt
     if le is not None:
-        bad |= ~(array <= le)
-    index = first_bad(bad)
-    if index is not None:
+        ok &= array <= le
+    if not ok.all():
+        index = first_bad(~ok)
         raise HashleaseError(name, _scalar(array, index), accepted, index=index or None)
     return array
+
+
+def _is_float_array(value: Any) -> bool:
+    return type(value) is np.ndarray and value.dtype == np.float64
 
 
 def _fmt(x: float) -> str:

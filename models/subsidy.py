@@ -68,10 +68,18 @@ def block_subsidy_sat(block_height: Any) -> int | np.ndarray:
     [5000000000, 5000000000, 2500000000, 1, 0]
     """
     height = check_integer("block_height", block_height, ge=0)
-    halvings = height // HALVING_INTERVAL_BLOCKS
-    shift = np.minimum(halvings, 63)
-    subsidy = np.where(halvings >= 64, 0, np.right_shift(np.int64(INITIAL_SUBSIDY_SAT), shift))
-    return _out(subsidy.astype(np.int64))
+    return _out(_SUBSIDY_BY_EPOCH_SAT[_epoch_capped(height)])
+
+
+#: Subsidy of each epoch, 50 BTC >> epoch, computed with Python's integer shift; epoch 64 and later pay 0
+#: (Core forces 0 where the C++ shift would be undefined).
+_SUBSIDY_BY_EPOCH_SAT = np.array([INITIAL_SUBSIDY_SAT >> epoch for epoch in range(64)] + [0], dtype=np.int64)
+
+
+def _epoch_capped(height: np.ndarray) -> np.ndarray:
+    """height // 210,000, capped at 64. Heights are capped first, so the float division is exact."""
+    capped = np.minimum(height, 64 * HALVING_INTERVAL_BLOCKS)
+    return (capped / HALVING_INTERVAL_BLOCKS).astype(np.int64)
 
 
 def block_subsidy_btc(block_height: Any) -> float | np.ndarray:

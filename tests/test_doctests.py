@@ -28,3 +28,11 @@ def test_every_public_model_function_has_an_example():
                if callable(obj := getattr(hashlease.models, name)) and not isinstance(obj, type)
                and ">>>" not in (obj.__doc__ or "") and name not in {"asic_model"}]
     assert missing == []
+
+
+def test_readme_examples():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    failures, tried = doctest.testfile(str(readme), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert tried > 0 and failures == 0
