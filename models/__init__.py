@@ -13,6 +13,8 @@ from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARG
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
                          network_hashrate, retarget_difficulty, retarget_factor)
 from .errors import HashleaseError
+from .excel_dates import from_excel_serial, to_excel_serial
+from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
                     mining_economics_per_mw, th_s_per_mw)
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
@@ -22,4 +24,5 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
                       next_halving_time, total_supply_sat)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
-    "breakeven", "difficulty", "errors", "fleet", "hashprice", "subsidy", "units"}]
+    "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "subsidy",
+    "units"}]

@@ -1,0 +1,173 @@
+"""Excel date serial numbers, in the 1900 and the 1904 date systems.
+
+In the 1900 system serial 1 is 1 Jan 1900 and serial 60 is 29 Feb 1900, a day that never existed: Excel
+kept Lotus 1-2-3's leap-year bug, so every serial from 61 (1 Mar 1900) on is one more than the count of
+days since 31 Dec 1899. In the 1904 system (older Mac workbooks) serial 0 is 1 Jan 1904. The largest date
+either accepts is 31 Dec 9999.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Literal
+
+import numpy as np
+
+from ._validate import as_real, check_choice, first_bad
+from .errors import HashleaseError
+
+__all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "MAX_SERIAL"]
+
+DateSystem = Literal[1900, 1904]
+
+_EPOCH = {1900: np.datetime64("1899-12-30", "D"), 1904: np.datetime64("1904-01-01", "D")}
+_PHANTOM_SERIAL = 60
+_MARCH_1_1900 = np.datetime64("1900-03-01", "D")
+#: Largest serial per system: 31 Dec 9999.
+MAX_SERIAL = {1900: 2_958_465, 1904: 2_957_003}
+
+
+def _system(date_system: Any) -> int:
+    if date_system not in (1900, 1904) or isinstance(date_system, bool):
+        raise HashleaseError("date_system", date_system, "one of 1900, 1904")
+    return int(date_system)
+
+
+def _as_datetime64(name: str, dates: Any) -> np.ndarray:
+    if isinstance(dates, _dt.datetime):
+        if dates.tzinfo is not None:
+            dates = dates.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return np.asarray(np.datetime64(dates, "us"))
+    if isinstance(dates, _dt.date):
+        return np.asarray(np.datetime64(dates, "D"))
+    array = np.asarray(dates)
+    if array.dtype.kind == "M":
+        return array
+    if array.dtype.kind in "OUS":
+        try:
+            return np.asarray([np.datetime64(x) if not isinstance(x, _dt.datetime) or x.tzinfo is None
+                               else np.datetime64(x.astimezone(_dt.timezone.utc).replace(tzinfo=None))
+                               for x in array.reshape(-1)]).reshape(array.shape)
+        except (TypeError, ValueError) as exc:
+            raise HashleaseError(name, dates, "dates (datetime, numpy.datetime64 or ISO 8601 text)",
+                                 detail=str(exc)) from None
+    raise HashleaseError(name, dates, "dates (datetime, numpy.datetime64 or ISO 8601 text)")
+
+
+def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np.ndarray:
+    """Excel serial number of each date (with the time of day as a fraction).
+
+    Parameters
+    ----------
+    dates : date, datetime, numpy.datetime64, ISO 8601 str, or array_like of them
+        Dates from 1 Jan 1900 (1900 system) or 1 Jan 1904 (1904 system) to 31 Dec 9999.
+    date_system : {1900, 1904}, optional
+        Excel's date system; default 1900 (Windows and current Mac Excel).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Serial numbers. [days]
+
+    References
+    ----------
+    .. [1] Microsoft, "Excel incorrectly assumes that the year 1900 is a leap year",
+       https://learn.microsoft.com/en-us/office/troubleshoot/excel/wrongly-assumes-1900-is-leap-year
+    .. [2] Microsoft, XIRR help: "1 January 2008 is serial number 39448",
+       https://support.microsoft.com/zh-cn/excel/functions/xirr-function
+
+    Examples
+    --------
+    >>> to_excel_serial("2008-01-01")
+    39448.0
+    >>> to_excel_serial(["1900-01-01", "1900-02-28", "1900-03-01"]).tolist()
+    [1.0, 59.0, 61.0]
+    >>> to_excel_serial("2008-01-01", date_system=1904)
+    37986.0
+    """
+    system = _system(date_system)
+    stamps = _as_datetime64("dates", dates).astype("datetime64[us]")
+    days = stamps.astype("datetime64[D]")
+    fraction = (stamps - days.astype("datetime64[us]")).astype(np.int64) / 86_400e6
+    serial = (days - _EPOCH[system]).astype(np.int64).astype(float)
+    if system == 1900:
+        serial = np.where(days < _MARCH_1_1900, serial - 1, serial)
+    serial = serial + fraction
+    low = 1.0 if system == 1900 else 0.0
+    bad = first_bad((serial < low) | (serial >= MAX_SERIAL[system] + 1))
+    if bad is not None:
+        value = stamps[bad] if bad else stamps
+        raise HashleaseError("dates", str(value), f"from {'1900-01-01' if system == 1900 else '1904-01-01'} "
+                             "to 9999-12-31", index=bad or None)
+    return float(serial) if serial.ndim == 0 else serial
+
+
+def from_excel_serial(serial: Any, *, date_system: DateSystem = 1900,
+                      unit: Literal["D", "s"] = "D") -> np.datetime64 | np.ndarray:
+    """Date of each Excel serial number.
+
+    Parameters
+    ----------
+    serial : array_like
+        Serial numbers: 1 to 2,958,465 in the 1900 system (not 60, Excel's phantom 29 Feb 1900), 0 to
+        2,957,003 in the 1904 system. [days]
+    date_system : {1900, 1904}, optional
+        Excel's date system; default 1900.
+    unit : {'D', 's'}, optional
+        'D' (default) returns dates, dropping any time of day as XNPV and XIRR do; 's' keeps the time to
+        the second.
+
+    Returns
+    -------
+    numpy.datetime64 or numpy.ndarray of datetime64
+
+    Raises
+    ------
+    HashleaseError
+        For serial 60 in the 1900 system (no such day) or a serial outside the system's range.
+
+    Examples
+    --------
+    >>> str(from_excel_serial(39448))
+    '2008-01-01'
+    >>> [str(d) for d in from_excel_serial([59, 61])]
+    ['1900-02-28', '1900-03-01']
+    >>> str(from_excel_serial(39448.75, unit="s"))
+    '2008-01-01T18:00:00'
+    """
+    system = _system(date_system)
+    check_choice("unit", unit, ("D", "s"))
+    value = as_real("serial", serial, f"in [{0 if system == 1904 else 1}, {MAX_SERIAL[system]:,}]")
+    low = 1 if system == 1900 else 0
+    bad = first_bad((value < low) | (value >= MAX_SERIAL[system] + 1))
+    if bad is not None:
+        raise HashleaseError("serial", float(value[bad] if bad else value),
+                             f"in [{low}, {MAX_SERIAL[system]:,}]", index=bad or None)
+    whole = np.floor(value)
+    if system == 1900:
+        bad = first_bad(whole == _PHANTOM_SERIAL)
+        if bad is not None:
+            raise HashleaseError("serial", float(value[bad] if bad else value),
+                                 "not 60 (Excel's 29 Feb 1900 never existed)", index=bad or None)
+        whole = np.where(whole < _PHANTOM_SERIAL, whole + 1, whole)
+    days = _EPOCH[system] + whole.astype(np.int64).astype("timedelta64[D]")
+    if unit == "D":
+        out = days
+    else:
+        seconds = np.rint((value - np.floor(value)) * 86_400).astype(np.int64)
+        out = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    return out[()] if out.ndim == 0 else out
+
+
+def as_day_numbers(name: str, dates: Any) -> np.ndarray:
+    """Whole day numbers for date differences: Excel serials truncated to integers, or datetimes' days.
+
+    Numbers are taken as Excel serials (either system: only differences matter) and truncated, as XNPV
+    and XIRR truncate them; dates and datetimes count whole calendar days.
+    """
+    array = np.asarray(dates) if not isinstance(dates, (_dt.date, str)) else None
+    if array is not None and array.dtype.kind in "iuf" and array.dtype != bool:
+        serial = as_real(name, array, "Excel date serials or dates")
+        return np.floor(serial)
+    stamps = _as_datetime64(name, dates)
+    return stamps.astype("datetime64[D]").astype(np.int64).astype(float)

@@ -1,0 +1,452 @@
+r"""Excel-exact discounting: NPV, XNPV, IRR, XIRR, MIRR, PMT, PV and FV, vectorised over many series.
+
+Conventions are Excel's, so a figure here and the same formula in a workbook agree:
+
+- ``npv``: the first value is at the end of period 1 (discounted once). Pass
+  ``first_flow_at_t0=True`` for the t = 0 convention of numpy-financial; Excel users write
+  ``=NPV(r, C1:Cn) + C0`` for the same thing.
+- ``xnpv`` / ``xirr``: actual/365 from the *first* date of each series, dates truncated to whole days,
+  dates may precede the first one (as Office allows).
+- ``irr`` / ``xirr``: solved from ``guess`` (default 0.1) by Newton's method; where Excel would answer
+  ``#NUM!`` (no sign change, no convergence) a :class:`HashleaseError` says which series and why.
+- ``pmt`` / ``pv`` / ``fv``: Excel's sign convention (money paid out is negative); ``when`` is Excel's
+  ``type`` argument ('end' = 0, 'begin' = 1).
+
+Cash flows are the last axis of ``values``: a 1-D series gives a float, a (scenarios x periods) array
+gives one result per scenario. Rates broadcast against the leading axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ._validate import as_real, check_choice, check_range, first_bad, result
+from .errors import HashleaseError
+from .excel_dates import as_day_numbers
+
+__all__ = ["npv", "xnpv", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
+
+DAYS_PER_YEAR_XNPV = 365.0
+_NEWTON_ITERATIONS = 100
+_TOLERANCE = 1e-12
+
+
+def _values(values: Any, *, name: str = "values") -> np.ndarray:
+    array = as_real(name, values, "finite cash flows")
+    if array.ndim == 0:
+        raise HashleaseError(name, values, "a series of cash flows (at least one value)")
+    if array.shape[-1] == 0:
+        raise HashleaseError(name, "[]", "a non-empty series of cash flows")
+    return array
+
+
+def _rate(rate: Any, name: str = "rate") -> np.ndarray:
+    return check_range(name, rate, gt=-1)
+
+
+def _leading(result_array: np.ndarray) -> float | np.ndarray:
+    return result(result_array)
+
+
+def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np.ndarray:
+    r"""Net present value of periodic cash flows, as Excel's ``NPV``.
+
+    Parameters
+    ----------
+    rate : array_like
+        Discount rate per period, > -1; broadcasts against ``values.shape[:-1]``. [fraction/period]
+    values : array_like
+        Cash flows, periods along the last axis. [currency]
+    first_flow_at_t0 : bool, optional
+        False (default, Excel): the first value is at the end of period 1. True: at t = 0, undiscounted.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        [currency]
+
+    Notes
+    -----
+    .. math:: \mathrm{NPV} = \sum_{i=1}^{n} \frac{v_i}{(1+r)^i}
+
+    References
+    ----------
+    .. [1] Microsoft, "NPV function" (values "occur at the end of each period"),
+       https://learn.microsoft.com/en-za/office/vba/Language/Reference/user-interface-help/npv-function
+
+    Examples
+    --------
+    >>> round(npv(0.10, [-10_000, 3_000, 4_200, 6_800]), 2)
+    1188.44
+    >>> round(npv(0.08, [8_000, 9_200, 10_000, 12_000, 14_500]) - 40_000, 2)
+    1922.06
+    """
+    v = _values(values)
+    r = _rate(rate)[..., None]
+    start = 0 if first_flow_at_t0 else 1
+    t = np.arange(start, start + v.shape[-1], dtype=float)
+    return _leading(np.sum(v * (1.0 + r) ** -t, axis=-1))
+
+
+def _exponents_in_years(values: np.ndarray, dates: Any) -> np.ndarray:
+    days = as_day_numbers("dates", dates)
+    if days.ndim == 0 or days.shape[-1] != values.shape[-1]:
+        raise HashleaseError("dates", f"{days.shape[-1] if days.ndim else 1} dates",
+                             f"one date per cash flow ({values.shape[-1]})")
+    if days.ndim > 1 and days.shape[:-1] != values.shape[:-1]:
+        try:
+            np.broadcast_shapes(days.shape, values.shape)
+        except ValueError:
+            raise HashleaseError("dates", f"shape {days.shape}",
+                                 f"shape ({values.shape[-1]},) or {values.shape}") from None
+    return (days - days[..., :1]) / DAYS_PER_YEAR_XNPV
+
+
+def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
+    r"""Net present value of dated cash flows, as Excel's ``XNPV``: actual/365 from the first date.
+
+    Parameters
+    ----------
+    rate : array_like
+        Annual discount rate, > -1. [fraction/year]
+    values : array_like
+        Cash flows, dated along the last axis. [currency]
+    dates : array_like
+        One date per cash flow: Excel serial numbers (truncated to whole days) or dates; shape (n,) shared by
+        every series or the shape of ``values``. The first date of each series is the valuation date.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Present value at the first date. [currency]
+
+    Notes
+    -----
+    .. math:: \mathrm{XNPV} = \sum_i \frac{v_i}{(1+r)^{(d_i - d_1)/365}}
+
+    365 days even across leap years: $100 366 days after 1 Jan 2024 at 10% is worth 90.8854, not 90.9091.
+
+    References
+    ----------
+    .. [1] ECMA-376 Part 4 / OOXML, "XNPV"; Microsoft, "XNPV function".
+
+    Examples
+    --------
+    >>> dates = ["2008-01-01", "2008-03-01", "2008-10-30", "2009-02-15", "2009-04-01"]
+    >>> round(xnpv(0.09, [-10_000, 2_750, 4_250, 3_250, 2_750], dates), 2)
+    2086.65
+    """
+    v = _values(values)
+    r = _rate(rate)[..., None]
+    years = _exponents_in_years(v, dates)
+    return _leading(np.sum(v * (1.0 + r) ** -years, axis=-1))
+
+
+def _check_sign_change(v: np.ndarray, function: str) -> None:
+    has_pos = np.any(v > 0, axis=-1)
+    has_neg = np.any(v < 0, axis=-1)
+    bad = first_bad(~(has_pos & has_neg))
+    if bad is not None:
+        raise HashleaseError("values", "no sign change" if not bad else f"series {bad} has no sign change",
+                             "at least one positive and one negative cash flow", index=bad or None,
+                             detail=f"{function} has no solution, Excel answers #NUM!")
+
+
+def _npv_and_slope(rate: np.ndarray, v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    base = 1.0 + rate[..., None]
+    discounted = v * base ** -t
+    return discounted.sum(axis=-1), (-t * discounted).sum(axis=-1) / base[..., 0]
+
+
+def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) -> np.ndarray:
+    """Root of sum(v (1+r)^-t) = 0 per series: Newton from the guess, then a bracketed search."""
+    t = np.broadcast_to(t, v.shape)
+    rate = np.broadcast_to(guess, v.shape[:-1]).astype(float).copy()
+    done = np.zeros(v.shape[:-1], dtype=bool)
+    scale = np.abs(v).sum(axis=-1)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(_NEWTON_ITERATIONS):
+            todo = ~done
+            if not todo.any():
+                break
+            f, df = _npv_and_slope(rate[todo], v[todo], t[todo])
+            step = f / df
+            new = rate[todo] - step
+            new = np.where(new <= -1.0, (rate[todo] - 1.0) / 2.0, new)  # stay above -100%
+            finished = np.isfinite(new) & (np.abs(new - rate[todo]) <= _TOLERANCE * np.maximum(1.0, np.abs(new)))
+            stuck = ~np.isfinite(new)
+            current = rate[todo]
+            current[~stuck] = new[~stuck]
+            rate[todo] = current
+            idx = np.flatnonzero(todo.reshape(-1))
+            flat_done = done.reshape(-1)
+            flat_done[idx[finished]] = True
+            flat_done[idx[stuck]] = False
+            done = flat_done.reshape(done.shape)
+            if stuck.all():
+                break
+        f_final, _ = _npv_and_slope(rate, v, t)
+    good = done & np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * np.maximum(scale, 1e-300))
+    for index in zip(*np.nonzero(~good)) if rate.ndim else ([()] if not good else []):
+        index = tuple(int(i) for i in index)
+        rate[index] = _bracketed_root(v[index], t[index], float(np.broadcast_to(guess, rate.shape)[index]),
+                                      function, index)
+    return rate
+
+
+def _bracketed_root(v: np.ndarray, t: np.ndarray, guess: float, function: str, index: tuple) -> float:
+    """Fallback for one series: the sign change nearest the guess on a rate grid, then bisection."""
+    grid = np.unique(np.concatenate([-1.0 + np.geomspace(1e-6, 1.0, 200), np.geomspace(1e-6, 1e4, 400),
+                                     -np.geomspace(1e-6, 1.0, 200) + 0.0, [0.0, guess]]))
+    grid = grid[grid > -1.0]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f = np.array([np.sum(v * (1.0 + r) ** -t) for r in grid])
+    finite = np.isfinite(f)
+    grid, f = grid[finite], f[finite]
+    changes = np.flatnonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0)
+    if changes.size == 0:
+        raise HashleaseError("values", "no rate found" if not index else f"series {index}: no rate found",
+                             f"cash flows whose {function} exists", index=index or None,
+                             detail=f"{function} did not converge from guess {guess:g} and no rate in "
+                                    "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!")
+    nearest = changes[np.argmin(np.abs(grid[changes] - guess))]
+    low, high = grid[nearest], grid[nearest + 1]
+    f_low = f[nearest]
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        f_mid = np.sum(v * (1.0 + mid) ** -t)
+        if f_mid == 0.0 or (high - low) <= 1e-15 * max(1.0, abs(mid)):
+            return float(mid)
+        if np.sign(f_mid) == np.sign(f_low):
+            low, f_low = mid, f_mid
+        else:
+            high = mid
+    return float(0.5 * (low + high))
+
+
+def irr(values: Any, guess: Any = 0.1) -> float | np.ndarray:
+    r"""Internal rate of return of periodic cash flows, as Excel's ``IRR`` (first value at t = 0).
+
+    Parameters
+    ----------
+    values : array_like
+        Cash flows, periods along the last axis; at least one positive and one negative. [currency]
+    guess : array_like, optional
+        Starting rate, > -1; default 0.1 as in Excel. With several sign changes there can be several
+        rates; the one found is the one Newton's method reaches from the guess. [fraction/period]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Rate per period at which the NPV (t = 0 convention) is zero. [fraction/period]
+
+    Raises
+    ------
+    HashleaseError
+        If a series has no sign change, or no rate sets its NPV to zero (Excel: ``#NUM!``).
+
+    Notes
+    -----
+    .. math:: \sum_{i=0}^{n-1} \frac{v_i}{(1+\mathrm{IRR})^i} = 0
+
+    Excel's IRR is "accurate within 0.00001 percent" after at most 20 iterations; this solves to 1e-12 and
+    falls back to a bracketed search where Newton's method fails, so it also answers where Excel would
+    give up after 20 tries.
+
+    Examples
+    --------
+    >>> round(irr([-70_000, 12_000, 15_000, 18_000, 21_000, 26_000]), 4)
+    0.0866
+    >>> round(irr([-70_000, 12_000, 15_000, 18_000, 21_000]), 4)
+    -0.0212
+    >>> round(irr([-70_000, 12_000, 15_000], -0.10), 4)
+    -0.4435
+    """
+    v = _values(values)
+    _check_sign_change(v, "IRR")
+    g = _rate(guess, "guess")
+    t = np.arange(v.shape[-1], dtype=float)
+    return _leading(_solve_rate(v, t, np.broadcast_to(g, v.shape[:-1]), "IRR"))
+
+
+def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
+    r"""Internal rate of return of dated cash flows, as Excel's ``XIRR`` (actual/365 from the first date).
+
+    Parameters
+    ----------
+    values : array_like
+        Cash flows, dated along the last axis; at least one positive and one negative. [currency]
+    dates : array_like
+        One date per cash flow (Excel serials truncated to days, or dates); shape (n,) or that of values.
+    guess : array_like, optional
+        Starting rate, > -1; default 0.1. [fraction/year]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Annual rate at which the XNPV is zero. [fraction/year]
+
+    Raises
+    ------
+    HashleaseError
+        If a series has no sign change, or no rate sets its XNPV to zero (Excel: ``#NUM!``).
+
+    References
+    ----------
+    .. [1] Microsoft, "XIRR function": the example below returns 0.373362535,
+       https://support.microsoft.com/zh-cn/excel/functions/xirr-function (Excel stops within its
+       documented 0.000001%; the exact root is 0.3733625335).
+
+    Examples
+    --------
+    >>> dates = ["2008-01-01", "2008-03-01", "2008-10-30", "2009-02-15", "2009-04-01"]
+    >>> round(xirr([-10_000, 2_750, 4_250, 3_250, 2_750], dates), 8)
+    0.37336253
+    """
+    v = _values(values)
+    years = _exponents_in_years(v, dates)
+    _check_sign_change(v, "XIRR")
+    g = _rate(guess, "guess")
+    return _leading(_solve_rate(v, years, np.broadcast_to(g, v.shape[:-1]), "XIRR"))
+
+
+def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarray:
+    r"""Modified internal rate of return, as Excel's ``MIRR``.
+
+    Parameters
+    ----------
+    values : array_like
+        Periodic cash flows (first at t = 0), at least one positive and one negative. [currency]
+    finance_rate : array_like
+        Rate paid on the money invested (negative flows), > -1. [fraction/period]
+    reinvest_rate : array_like
+        Rate earned on reinvested positive flows, > -1. [fraction/period]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        [fraction/period]
+
+    Notes
+    -----
+    With :math:`n` values, positives :math:`P` and negatives :math:`N`:
+
+    .. math:: \mathrm{MIRR} = \left(\frac{-\mathrm{NPV}(r_r, P)\,(1+r_r)^n}{\mathrm{NPV}(r_f, N)\,(1+r_f)}\right)^{1/(n-1)} - 1
+
+    Examples
+    --------
+    >>> round(mirr([-120_000, 39_000, 30_000, 21_000, 37_000, 46_000], 0.10, 0.12), 6)  # Microsoft's example
+    0.126094
+    """
+    v = _values(values)
+    _check_sign_change(v, "MIRR")
+    fr = _rate(finance_rate, "finance_rate")[..., None]
+    rr = _rate(reinvest_rate, "reinvest_rate")[..., None]
+    n = v.shape[-1]
+    t = np.arange(n, dtype=float)
+    future_positive = np.sum(np.where(v > 0, v, 0.0) * (1.0 + rr) ** (n - 1 - t), axis=-1)
+    present_negative = np.sum(np.where(v < 0, v, 0.0) * (1.0 + fr) ** -t, axis=-1)
+    return _leading((-future_positive / present_negative) ** (1.0 / (n - 1)) - 1.0)
+
+
+def _when(when: str) -> float:
+    return 1.0 if check_choice("when", when, ("end", "begin")) == "begin" else 0.0
+
+
+def pmt(rate: Any, nper: Any, pv: Any, fv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
+    r"""Level payment per period that pays off ``pv`` to ``fv``, as Excel's ``PMT``.
+
+    Parameters
+    ----------
+    rate : array_like
+        Interest rate per period, > -1 (a monthly loan at 6% a year: 0.06 / 12). [fraction/period]
+    nper : array_like
+        Number of periods, > 0. [periods]
+    pv : array_like
+        Present value (a loan received: positive). [currency]
+    fv : array_like, optional
+        Value left after the last payment; default 0. [currency]
+    when : {'end', 'begin'}, optional
+        Payments at the end (Excel type 0, default) or beginning (type 1) of each period.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Payment per period, negative for money paid out. [currency/period]
+
+    Notes
+    -----
+    .. math:: \mathrm{PMT} = -\frac{r\,(fv + pv\,(1+r)^n)}{(1 + r\,w)\,((1+r)^n - 1)}, \qquad
+              -\frac{pv + fv}{n} \text{ at } r = 0
+
+    Examples
+    --------
+    >>> round(pmt(0.08 / 12, 10, 10_000), 2)  # Microsoft's PMT example
+    -1037.03
+    >>> round(pmt(0.08 / 12, 10, 10_000, when="begin"), 2)
+    -1030.16
+    """
+    r, n, p, f = _tvm_args(rate, nper, pv, fv)
+    w = _when(when)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth, growth_less_one = _growth(r, n)
+        level = -(r * (f + p * growth)) / ((1.0 + r * w) * growth_less_one)
+    return result(np.where(r == 0.0, -(p + f) / n, level))
+
+
+def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
+    r"""Present value of a level payment stream, as Excel's ``PV``.
+
+    Notes
+    -----
+    .. math:: \mathrm{PV} = -\frac{fv + pmt\,(1 + r\,w)\,((1+r)^n - 1)/r}{(1+r)^n}, \qquad
+              -(fv + pmt\,n) \text{ at } r = 0
+
+    Examples
+    --------
+    >>> round(pv(0.08 / 12, 12 * 20, 500), 2)  # Microsoft's PV example: an annuity of $500 a month
+    -59777.15
+    """
+    r, n, p, f = _tvm_args(rate, nper, pmt, fv, names=("rate", "nper", "pmt", "fv"))
+    w = _when(when)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth, growth_less_one = _growth(r, n)
+        value = -(f + p * (1.0 + r * w) * growth_less_one / r) / growth
+    return result(np.where(r == 0.0, -(f + p * n), value))
+
+
+def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
+    r"""Future value of a present value and a level payment stream, as Excel's ``FV``.
+
+    Notes
+    -----
+    .. math:: \mathrm{FV} = -\left(pv\,(1+r)^n + pmt\,(1 + r\,w)\,\frac{(1+r)^n - 1}{r}\right), \qquad
+              -(pv + pmt\,n) \text{ at } r = 0
+
+    Examples
+    --------
+    >>> round(fv(0.06 / 12, 10, -200, -500, when="begin"), 2)  # Microsoft's FV example
+    2581.4
+    """
+    r, n, p, f = _tvm_args(rate, nper, pmt, pv, names=("rate", "nper", "pmt", "pv"))
+    w = _when(when)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth, growth_less_one = _growth(r, n)
+        value = -(f * growth + p * (1.0 + r * w) * growth_less_one / r)
+    return result(np.where(r == 0.0, -(f + p * n), value))
+
+
+def _growth(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(1+r)^n and (1+r)^n - 1, the latter without cancellation for tiny rates."""
+    log_growth = n * np.log1p(r)
+    return np.exp(log_growth), np.expm1(log_growth)
+
+
+def _tvm_args(rate, nper, a, b, names=("rate", "nper", "pv", "fv")):
+    r = _rate(rate, names[0])
+    n = check_range(names[1], nper, gt=0)
+    x = as_real(names[2], a)
+    y = as_real(names[3], b)
+    return np.broadcast_arrays(r, n, x, y)
