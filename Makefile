@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench venv clean libreoffice
 
 venv: $(STAMP)
 
@@ -18,13 +18,20 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	@touch $(STAMP)
+
+# LibreOffice Calc is the tests' spreadsheet oracle (Debian's headless build); installed once, as root.
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing Debian's libreoffice-calc-nogui (the tests' spreadsheet oracle)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-calc-nogui >/dev/null; }
 
 demo: $(STAMP)
 	$(BIN)/hashlease demo
 
-test: $(STAMP)
+test: $(STAMP) libreoffice
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
