@@ -17,6 +17,10 @@ from .excel_dates import from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
                     mining_economics_per_mw, th_s_per_mw)
+from .lease import LeaseInputs, LeaseSummary, Phase, capex_weights, lease_schedule, lease_summaries, lease_summary
+from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd_per_kw_month,
+                          implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
+                          usd_per_mw_year_to_usd_per_kw_month)
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
 from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, block_subsidy_sat,
@@ -24,5 +28,5 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
                       next_halving_time, total_supply_sat)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
-    "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "subsidy",
-    "units"}]
+    "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
+    "lease_rates", "subsidy", "units"}]

@@ -156,3 +156,52 @@ def result(array: np.ndarray) -> float | np.ndarray:
     """Return a Python float for a 0-d array and the array itself otherwise."""
     array = np.asarray(array)
     return float(array) if array.ndim == 0 else array
+
+
+def _number(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+_ACCEPTED_BY_TYPE = {
+    "greater_than": lambda ctx: f"> {_number(ctx['gt'])}",
+    "greater_than_equal": lambda ctx: f">= {_number(ctx['ge'])}",
+    "less_than": lambda ctx: f"< {_number(ctx['lt'])}",
+    "less_than_equal": lambda ctx: f"<= {_number(ctx['le'])}",
+    "literal_error": lambda ctx: f"one of {ctx['expected']}",
+    "missing": lambda ctx: "given (it is required)",
+    "extra_forbidden": lambda ctx: "a known field (this one is not)",
+    "int_parsing": lambda ctx: "a whole number",
+    "int_from_float": lambda ctx: "a whole number",
+    "int_type": lambda ctx: "a whole number",
+    "float_parsing": lambda ctx: "a number",
+    "float_type": lambda ctx: "a number",
+    "finite_number": lambda ctx: "a finite number",
+    "bool_parsing": lambda ctx: "true or false",
+    "bool_type": lambda ctx: "true or false",
+    "date_parsing": lambda ctx: "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": lambda ctx: "a date (YYYY-MM-DD)",
+    "date_type": lambda ctx: "a date (YYYY-MM-DD)",
+    "too_short": lambda ctx: f"at least {ctx.get('min_length')} item(s)",
+    "too_long": lambda ctx: f"at most {ctx.get('max_length')} item(s)",
+}
+
+
+def error_from_validation(exc: Any) -> HashleaseError:
+    """The first error of a pydantic ``ValidationError`` as a HashleaseError naming field, value and range.
+
+    A HashleaseError raised inside a model validator is returned as it was raised.
+    """
+    first = exc.errors(include_url=False)[0]
+    ctx = first.get("ctx") or {}
+    if isinstance(ctx.get("error"), HashleaseError):
+        return ctx["error"]
+    parts = []
+    for part in first["loc"]:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
+        else:
+            parts.append(str(part))
+    field = ".".join(parts) or exc.title
+    describe = _ACCEPTED_BY_TYPE.get(first["type"])
+    accepted = describe(ctx) if describe else first["msg"]
+    return HashleaseError(field, first.get("input"), accepted)
