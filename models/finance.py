@@ -390,10 +390,8 @@ def pmt(rate: Any, nper: Any, pv: Any, fv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pv, fv)
     w = _when(when)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth, growth_less_one = _growth(r, n)
-        level = -(r * (f + p * growth)) / ((1.0 + r * w) * growth_less_one)
-    return result(np.where(r == 0.0, -(p + f) / n, level))
+    growth, annuity = _growth(r, n)
+    return result(-(f + p * growth) / ((1.0 + r * w) * annuity))
 
 
 def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
@@ -411,10 +409,8 @@ def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pmt, fv, names=("rate", "nper", "pmt", "fv"))
     w = _when(when)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth, growth_less_one = _growth(r, n)
-        value = -(f + p * (1.0 + r * w) * growth_less_one / r) / growth
-    return result(np.where(r == 0.0, -(f + p * n), value))
+    growth, annuity = _growth(r, n)
+    return result(-(f + p * (1.0 + r * w) * annuity) / growth)
 
 
 def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
@@ -432,16 +428,21 @@ def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pmt, pv, names=("rate", "nper", "pmt", "pv"))
     w = _when(when)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth, growth_less_one = _growth(r, n)
-        value = -(f * growth + p * (1.0 + r * w) * growth_less_one / r)
-    return result(np.where(r == 0.0, -(f + p * n), value))
+    growth, annuity = _growth(r, n)
+    return result(-(f * growth + p * (1.0 + r * w) * annuity))
 
 
 def _growth(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(1+r)^n and (1+r)^n - 1, the latter without cancellation for tiny rates."""
+    """(1+r)^n and the annuity factor ((1+r)^n - 1) / r, which is n at r = 0.
+
+    Near zero the factor is taken from its series n + n(n-1)r/2, free of the cancellation (and of the
+    subnormal-number rounding) of the quotient.
+    """
     log_growth = n * np.log1p(r)
-    return np.exp(log_growth), np.expm1(log_growth)
+    small = np.abs(r * n) < 1e-6  # the series' next term is (nr)^2/6 of n: below 2e-13
+    with np.errstate(divide="ignore", invalid="ignore"):
+        annuity = np.where(small, n + n * (n - 1.0) * r / 2.0, np.expm1(log_growth) / np.where(small, 1.0, r))
+    return np.exp(log_growth), annuity
 
 
 def _tvm_args(rate, nper, a, b, names=("rate", "nper", "pv", "fv")):
