@@ -543,6 +543,13 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
         return xnpv(rate, padded, all_dates)
 
     def rate_of_return(flows: np.ndarray, label: str) -> list[float | None]:
+        # one vectorised XIRR over every lease (months past a lease's end hold zero flows, which change
+        # nothing); if any lease has no IRR, solve them one by one to say which and why
+        padded = np.where(live, flows, 0.0)
+        try:
+            return [float(x) for x in np.atleast_1d(xirr(padded, dates))]
+        except HashleaseError:
+            pass
         out: list[float | None] = []
         for s in range(S):
             try:
@@ -575,16 +582,20 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     first_year = in_term & (lines["lease_year"] == 1)
     year_one = np.sum(contracted * first_year, axis=1) / (kw * 12.0)
 
-    dscr: list[float | None] = []
-    lease_year = np.nan_to_num(lines["lease_year"])
-    for s in range(S):
-        ratios = []
-        for year in range(1, int(np.nanmax(lease_year[s])) + 1):
-            in_year = (lease_year[s] == year) & in_term[s]
-            service = lines["debt_service_usd"][s][in_year].sum()
-            if service > 0:
-                ratios.append(lines["noi_usd"][s][in_year].sum() / service)
-        dscr.append(min(ratios) if ratios else None)
+    # minimum DSCR over lease years: NOI / scheduled debt service, summed by lease year (balloons excluded)
+    years = np.where(in_term, np.nan_to_num(lines["lease_year"]), 0).astype(np.int64)
+    width = int(years.max()) + 1
+    keys = (np.arange(S)[:, None] * width + years).ravel()
+
+    def by_year(x: np.ndarray) -> np.ndarray:
+        sums = np.bincount(keys, weights=np.where(in_term, x, 0.0).ravel(), minlength=S * width)
+        return sums.reshape(S, width)[:, 1:]
+
+    service, noi_by_year = by_year(lines["debt_service_usd"]), by_year(lines["noi_usd"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(service > 0, noi_by_year / service, np.inf)
+    lowest = ratios.min(axis=1)
+    dscr = [float(x) if np.isfinite(x) else None for x in lowest]
 
     frame = pd.DataFrame({
         "valuation_date": [v.item() for v in valuation],
