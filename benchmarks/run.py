@@ -1,105 +1,35 @@
-"""Benchmarks: each model kernel over 10^6-element arrays versus the same maths in a plain Python loop.
+"""Run every benchmark section and print its table: ``make bench`` or ``python benchmarks/run.py``.
 
-Run with ``make bench`` (or ``python benchmarks/run.py [--n N] [--repeat R]``). Prints a table of best-of-R
-wall times measured in this run and the loop/numpy ratio. The loop is checked to give the same numbers,
-so the two sides really compute the same thing.
+Each figure is a wall time measured in this run; ratios compare hashlease with the peer measured beside it.
+Use --quick for a smaller run (same code paths, fewer elements).
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
-import time
 
-import numpy as np
 from rich.console import Console
-from rich.table import Table
 
-from hashlease import models as m
-
-TWO_32 = 2.0**32
-
-
-def _subsidy_btc(height: int) -> float:
-    halvings = height // 210_000
-    return (5_000_000_000 >> halvings) / 1e8 if halvings < 64 else 0.0
-
-
-def loop_hashprice_usd_per_ph_day(difficulty, price, height, fees):
-    out = [0.0] * len(difficulty)
-    for i in range(len(difficulty)):
-        reward = _subsidy_btc(int(height[i])) + fees[i]
-        out[i] = 1e15 * 86_400 / (difficulty[i] * TWO_32) * reward * price[i]
-    return out
-
-
-def loop_breakeven_btc_price_usd(difficulty, height, fees, efficiency, power_price):
-    out = [0.0] * len(difficulty)
-    for i in range(len(difficulty)):
-        reward = _subsidy_btc(int(height[i])) + fees[i]
-        btc_per_ph_day = 1e15 * 86_400 / (difficulty[i] * TWO_32) * reward
-        out[i] = 24.0 * efficiency[i] * power_price[i] / btc_per_ph_day
-    return out
-
-
-def loop_breakeven_power_price(hashprice, efficiency):
-    return [hashprice[i] / (24.0 * efficiency[i]) for i in range(len(hashprice))]
-
-
-def _best(fn, repeat):
-    best, value = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+import finance
+import lease
+import mining
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1_000_000, help="elements per array (default 10^6)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the best is kept (default 3)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the default sizes")
+    parser.add_argument("--only", choices=["mining", "finance", "lease"], help="one section")
     args = parser.parse_args()
-
-    rng = np.random.default_rng(20241223)
-    n = args.n
-    difficulty = rng.uniform(50e12, 200e12, n)
-    price = rng.uniform(20_000, 200_000, n)
-    height = rng.integers(800_000, 1_300_000, n)
-    fees = rng.uniform(0.0, 0.5, n)
-    efficiency = rng.uniform(12.0, 35.0, n)
-    power_price = rng.uniform(0.02, 0.10, n)
-    hashprice = rng.uniform(20.0, 120.0, n)
-    lists = {name: arr.tolist() for name, arr in dict(difficulty=difficulty, price=price, height=height, fees=fees,
-                                                       efficiency=efficiency, power_price=power_price,
-                                                       hashprice=hashprice).items()}
-
-    cases = [
-        ("hashprice_usd_per_day",
-         lambda: m.hashprice_usd_per_day(difficulty, price, height, fees_btc_per_block=fees),
-         lambda: loop_hashprice_usd_per_ph_day(lists["difficulty"], lists["price"], lists["height"], lists["fees"])),
-        ("breakeven_btc_price_usd",
-         lambda: m.breakeven_btc_price_usd(difficulty, height, efficiency, power_price, fees_btc_per_block=fees),
-         lambda: loop_breakeven_btc_price_usd(lists["difficulty"], lists["height"], lists["fees"],
-                                              lists["efficiency"], lists["power_price"])),
-        ("breakeven_power_price_usd_per_kwh",
-         lambda: m.breakeven_power_price_usd_per_kwh(hashprice, efficiency),
-         lambda: loop_breakeven_power_price(lists["hashprice"], lists["efficiency"])),
-    ]
-
-    table = Table(title=f"hashlease kernels, n = {n:,} elements, best of {args.repeat} "
-                        f"(Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()})")
-    for header in ["Kernel", "numpy (validated) s", "Python loop s", "loop / numpy", "max rel. diff"]:
-        table.add_column(header, justify="left" if header == "Kernel" else "right")
-    for name, vector, loop in cases:
-        t_vec, v = _best(vector, args.repeat)
-        t_loop, l = _best(loop, args.repeat)
-        diff = float(np.max(np.abs(np.asarray(l) / v - 1.0)))
-        if diff > 1e-12:
-            raise SystemExit(f"{name}: the loop and the model disagree (max rel. diff {diff:.2e})")
-        table.add_row(name, f"{t_vec:.4f}", f"{t_loop:.4f}", f"{t_loop / t_vec:,.1f}x", f"{diff:.1e}")
-    Console(width=140).print(table)
-    print("numpy side includes the models' input validation (range and finiteness checks on every element).")
+    scale = 10 if args.quick else 1
+    console = Console(width=140)
+    sections = {
+        "mining": lambda: mining.run(n=1_000_000 // scale),
+        "finance": lambda: finance.run(count=10_000 // scale, irr_subset=1_000 // scale),
+        "lease": lambda: lease.run(count=10_000 // scale, one_by_one=200 // scale),
+    }
+    for name, section in sections.items():
+        if args.only in (None, name):
+            console.print(section())
 
 
 if __name__ == "__main__":

@@ -155,75 +155,88 @@ def _check_sign_change(v: np.ndarray, function: str) -> None:
 
 
 def _npv_and_slope(rate: np.ndarray, v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    base = 1.0 + rate[..., None]
-    discounted = v * base ** -t
-    return discounted.sum(axis=-1), (-t * discounted).sum(axis=-1) / base[..., 0]
+    log_base = np.log1p(rate)[..., None]
+    discounted = v * np.exp(-t * log_base)
+    return discounted.sum(axis=-1), (-t * discounted).sum(axis=-1) / (1.0 + rate)
+
+
+#: Rates scanned for a sign change when Newton's method does not converge from the guess: dense near
+#: zero, out to -99.9999% and +1,000,000% a period.
+_GRID = np.unique(np.concatenate([-1.0 + np.geomspace(1e-6, 1.0, 120)[:-1], -np.geomspace(1e-6, 0.5, 80),
+                                  [0.0], np.geomspace(1e-6, 1e4, 200)]))
 
 
 def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) -> np.ndarray:
-    """Root of sum(v (1+r)^-t) = 0 per series: Newton from the guess, then a bracketed search."""
+    """Root of sum(v (1+r)^-t) = 0 per series: Newton from the guess, then a bracketed search.
+
+    Newton's method (Excel's approach) runs on every series at once. Series where it does not converge
+    (it can run away from the root when early outlays dominate at high rates) are scanned on a grid of
+    rates for the sign change nearest the guess, which is then bisected, all series at once.
+    """
     t = np.broadcast_to(t, v.shape)
-    rate = np.broadcast_to(guess, v.shape[:-1]).astype(float).copy()
-    done = np.zeros(v.shape[:-1], dtype=bool)
-    scale = np.abs(v).sum(axis=-1)
+    shape = v.shape[:-1]
+    v2, t2 = v.reshape(-1, v.shape[-1]), t.reshape(-1, v.shape[-1])
+    g = np.broadcast_to(guess, shape).reshape(-1).astype(float)
+    rate = g.copy()
+    active = np.arange(len(rate))
+    scale = np.abs(v2).sum(axis=-1)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for _ in range(_NEWTON_ITERATIONS):
-            todo = ~done
-            if not todo.any():
+            if active.size == 0:
                 break
-            f, df = _npv_and_slope(rate[todo], v[todo], t[todo])
-            step = f / df
-            new = rate[todo] - step
-            new = np.where(new <= -1.0, (rate[todo] - 1.0) / 2.0, new)  # stay above -100%
-            finished = np.isfinite(new) & (np.abs(new - rate[todo]) <= _TOLERANCE * np.maximum(1.0, np.abs(new)))
-            stuck = ~np.isfinite(new)
-            current = rate[todo]
-            current[~stuck] = new[~stuck]
-            rate[todo] = current
-            idx = np.flatnonzero(todo.reshape(-1))
-            flat_done = done.reshape(-1)
-            flat_done[idx[finished]] = True
-            flat_done[idx[stuck]] = False
-            done = flat_done.reshape(done.shape)
-            if stuck.all():
-                break
-        f_final, _ = _npv_and_slope(rate, v, t)
-    good = done & np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * np.maximum(scale, 1e-300))
-    for index in zip(*np.nonzero(~good)) if rate.ndim else ([()] if not good else []):
-        index = tuple(int(i) for i in index)
-        rate[index] = _bracketed_root(v[index], t[index], float(np.broadcast_to(guess, rate.shape)[index]),
-                                      function, index)
-    return rate
+            f, df = _npv_and_slope(rate[active], v2[active], t2[active])
+            new = rate[active] - f / df
+            new = np.where(new <= -1.0, (rate[active] - 1.0) / 2.0, new)  # stay above -100%
+            finite = np.isfinite(new)
+            converged = finite & (np.abs(new - rate[active]) <= _TOLERANCE * np.maximum(1.0, np.abs(new)))
+            rate[active] = np.where(finite, new, np.nan)
+            active = active[finite & ~converged]
+        f_final, _ = _npv_and_slope(rate, v2, t2)
+        good = np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * scale)
+        good[active] = False
+        bad = np.flatnonzero(~good)
+        if bad.size:
+            rate[bad] = _bracketed_roots(v2[bad], t2[bad], g[bad], function, bad, shape)
+    return rate.reshape(shape)
 
 
-def _bracketed_root(v: np.ndarray, t: np.ndarray, guess: float, function: str, index: tuple) -> float:
-    """Fallback for one series: the sign change nearest the guess on a rate grid, then bisection."""
-    grid = np.unique(np.concatenate([-1.0 + np.geomspace(1e-6, 1.0, 200), np.geomspace(1e-6, 1e4, 400),
-                                     -np.geomspace(1e-6, 1.0, 200) + 0.0, [0.0, guess]]))
-    grid = grid[grid > -1.0]
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        f = np.array([np.sum(v * (1.0 + r) ** -t) for r in grid])
-    finite = np.isfinite(f)
-    grid, f = grid[finite], f[finite]
-    changes = np.flatnonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0)
-    if changes.size == 0:
+def _bracketed_roots(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str, rows: np.ndarray,
+                     shape: tuple) -> np.ndarray:
+    """For each series, the sign change on the rate grid nearest its guess, bisected to 1e-15."""
+    log_grid = np.log1p(_GRID)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if (t == t[:1]).all():  # one time axis for every series (IRR, or XIRR on shared dates): a product
+            values = v @ np.exp(-t[0][:, None] * log_grid[None, :])
+        else:
+            values = np.empty((len(v), len(_GRID)))
+            for start in range(0, len(v), 256):  # chunks keep the (series x grid x flows) work small
+                chunk = slice(start, start + 256)
+                values[chunk] = np.einsum("kn,kgn->kg", v[chunk],
+                                          np.exp(-t[chunk, None, :] * log_grid[None, :, None]))
+    values[~np.isfinite(values)] = np.nan
+    change = np.sign(values[:, :-1]) * np.sign(values[:, 1:]) <= 0  # NaN compares False
+    distance = np.where(change, np.abs(_GRID[None, :-1] - guess[:, None]), np.inf)
+    nearest = distance.argmin(axis=1)
+    missing = ~np.isfinite(distance[np.arange(len(v)), nearest])
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0])
+        index = tuple(int(i) for i in np.unravel_index(rows[first], shape)) if shape else ()
         raise HashleaseError("values", "no rate found" if not index else f"series {index}: no rate found",
                              f"cash flows whose {function} exists", index=index or None,
-                             detail=f"{function} did not converge from guess {guess:g} and no rate in "
+                             detail=f"{function} did not converge from guess {guess[first]:g} and no rate in "
                                     "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!")
-    nearest = changes[np.argmin(np.abs(grid[changes] - guess))]
-    low, high = grid[nearest], grid[nearest + 1]
-    f_low = f[nearest]
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        f_mid = np.sum(v * (1.0 + mid) ** -t)
-        if f_mid == 0.0 or (high - low) <= 1e-15 * max(1.0, abs(mid)):
-            return float(mid)
-        if np.sign(f_mid) == np.sign(f_low):
-            low, f_low = mid, f_mid
-        else:
-            high = mid
-    return float(0.5 * (low + high))
+    low, high = _GRID[nearest].copy(), _GRID[nearest + 1].copy()
+    f_low = values[np.arange(len(v)), nearest]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(100):
+            mid = 0.5 * (low + high)
+            f_mid = np.sum(v * np.exp(-t * np.log1p(mid)[:, None]), axis=-1)
+            same = np.sign(f_mid) == np.sign(f_low)
+            low, f_low = np.where(same, mid, low), np.where(same, f_mid, f_low)
+            high = np.where(same, high, mid)
+            if np.all(high - low <= 1e-15 * np.maximum(1.0, np.abs(mid))):
+                break
+    return 0.5 * (low + high)
 
 
 def irr(values: Any, guess: Any = 0.1) -> float | np.ndarray:
