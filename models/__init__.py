@@ -12,15 +12,22 @@ from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th,
 from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARGET_TIMESPAN_S,
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
                          network_hashrate, retarget_difficulty, retarget_factor)
+from .compare import (DEFAULT_TORNADO, MonteCarloResult, MonteCarloSpec, SiteComparison, SiteComparisonInputs,
+                      TornadoStep, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
+                      breakeven_rent_vs_mining, compare_site, example_comparison, monte_carlo, sensitivity_grid,
+                      tornado, with_input)
 from .errors import HashleaseError
 from .excel_dates import from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
                     mining_economics_per_mw, th_s_per_mw)
-from .lease import LeaseInputs, LeaseSummary, Phase, capex_weights, lease_schedule, lease_summaries, lease_summary
+from .lease import (LeaseInputs, LeaseSummary, Phase, capex_weights, lease_cash_flows, lease_schedule, lease_summaries,
+                    lease_summary)
 from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd_per_kw_month,
                           implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
                           usd_per_mw_year_to_usd_per_kw_month)
+from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_schedule
+from .projection import MarketProjection, hashprice_projection, project_market
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
 from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, block_subsidy_sat,
@@ -29,4 +36,4 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
-    "lease_rates", "subsidy", "units"}]
+    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare"}]

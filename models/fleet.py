@@ -92,7 +92,13 @@ def asic_catalogue() -> tuple[AsicModel, ...]:
 
 
 def asic_model(name: str) -> AsicModel:
-    """The catalogue entry named ``name`` (exact spelling), or a HashleaseError listing the names."""
+    """The catalogue entry named ``name`` (exact spelling), or a HashleaseError listing the names.
+
+    Examples
+    --------
+    >>> asic_model("Antminer S19 XP").efficiency_j_per_th
+    21.5
+    """
     for entry in asic_catalogue():
         if entry.model == name:
             return entry

@@ -37,14 +37,14 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._validate import error_from_validation
+from ._inputs import InputModel
 from .errors import HashleaseError
 from .finance import xirr, xnpv
 
 __all__ = ["Phase", "LeaseInputs", "LeaseSummary", "lease_schedule", "lease_summary", "lease_summaries",
-           "capex_weights"]
+           "capex_weights", "lease_cash_flows"]
 
 CapexCurve = Literal["straight_line", "s_curve", "front_loaded", "back_loaded"]
 
@@ -76,19 +76,7 @@ def capex_weights(curve: CapexCurve | Sequence[float], construction_months: int)
     return np.asarray(curve, dtype=float)
 
 
-class _Model(BaseModel):
-    """Frozen pydantic model whose constructor raises HashleaseError instead of ValidationError."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise error_from_validation(exc) from None
-
-
-class Phase(_Model):
+class Phase(InputModel):
     """One hall or block of the ramp: critical IT MW ready for service in a month after construction start."""
 
     critical_it_mw: float = Field(gt=0, le=5_000, description="Critical IT load of the phase [MW]")
@@ -96,7 +84,7 @@ class Phase(_Model):
                                                                    "any delay [months]")
 
 
-class LeaseInputs(_Model):
+class LeaseInputs(InputModel):
     """Every assumption of one AI/HPC colocation lease. Field names carry units; fractions are 0.03 for 3%.
 
     Examples
@@ -428,6 +416,33 @@ SCHEDULE_COLUMNS = [
     "balloon_repayment_usd", "principal_usd", "debt_service_usd", "debt_balance_usd", "levered_cash_flow_usd",
     "cumulative_unlevered_usd", "cumulative_levered_usd",
 ]
+
+
+def lease_cash_flows(inputs: Sequence[LeaseInputs], months: int) -> dict[str, np.ndarray]:
+    """Monthly lines of many leases over the first ``months`` months from construction start, (leases, months).
+
+    Months past a lease's end hold zeros; a lease longer than ``months`` is cut there (its later flows,
+    residual included, fall outside). The leases must share the construction-start month.
+
+    Examples
+    --------
+    >>> base = dict(critical_it_mw=10, pue=1.3, construction_start="2026-01-01", construction_months=6,
+    ...             capex_usd_per_mw=10e6, rent_usd_per_kw_month=130, term_years=10)
+    >>> lines = lease_cash_flows([LeaseInputs(**base), LeaseInputs(**base, delay_months=3)], 24)
+    >>> lines["rent_revenue_usd"].shape, float(lines["rent_revenue_usd"][1, 8]), float(lines["rent_revenue_usd"][1, 9])
+    ((2, 24), 0.0, 1300000.0)
+    """
+    inputs = list(inputs)
+    starts = {x.start_month for x in inputs}
+    if len(starts) != 1:
+        raise HashleaseError("construction_start", sorted(str(x) for x in starts), "one month for every lease")
+    batch = _Batch.of(inputs)
+    horizon = max(batch.horizon_months, months)
+    lines = _kernel(batch, _month_dates(inputs, horizon))
+    rows = np.array([_rows(x) for x in inputs])[:, None]
+    live = np.arange(months)[None, :] < rows
+    return {name: np.where(live, lines[name][:, :months], 0.0) for name in SCHEDULE_COLUMNS
+            if not name.startswith("cumulative")}
 
 
 def _rows(inputs: LeaseInputs) -> int:

@@ -1,0 +1,212 @@
+r"""Monthly hashprice projection: difficulty, block rate, halvings, fees and BTC price month by month.
+
+The projection runs from the first day of the start month. Each month has
+
+- a difficulty :math:`D_m` and a network hashrate :math:`H_m`, either from a monthly difficulty growth rate
+  :math:`g` (then :math:`D_m = D_0 (1+g)^m` and the hashrate leads difficulty by one retarget lag,
+  :math:`H_m = D_m 2^{32}/600 \cdot (1+g)^{L}`, :math:`L` = 14 days in months) or from a hashrate path in EH/s
+  (then difficulty trails it by the same lag);
+- a mean block interval :math:`\tau_m = D_m 2^{32} / H_m` (under 600 s while hashrate grows), hence the
+  blocks mined in the month and the height at its start;
+- the subsidy averaged over the month's blocks, so a halving inside a month is blended by block count, and
+  the halvings (1,050,000, 1,260,000, ...) are dated from this block rate;
+- fees (constant or a path in BTC per block, or a share of the reward) and a BTC price (annual growth or a
+  path).
+
+Hashprice is the static formula applied month by month,
+:math:`h_m = 10^{15} \cdot 86\,400 / (D_m 2^{32}) \cdot (\bar{s}_m + F_m) P_m` USD per PH/s per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from ._inputs import InputModel
+from .difficulty import TARGET_BLOCK_INTERVAL_S
+from .errors import HashleaseError
+from .subsidy import HALVING_INTERVAL_BLOCKS, INITIAL_SUBSIDY_SAT, SATS_PER_BTC
+from .units import SECONDS_PER_DAY
+
+__all__ = ["MarketProjection", "hashprice_projection", "project_market", "cumulative_subsidy_btc",
+           "RETARGET_LAG_MONTHS"]
+
+TWO_32 = float(2**32)
+#: Hashrate leads difficulty by about one retarget period (2,016 blocks ~ 14 days), in months.
+RETARGET_LAG_MONTHS = 14.0 / (365.25 / 12.0)
+
+_EPOCH_SUBSIDY_BTC = np.array([(INITIAL_SUBSIDY_SAT >> e) / SATS_PER_BTC for e in range(64)] + [0.0])
+_SUBSIDY_BEFORE_EPOCH_BTC = np.concatenate([[0.0], np.cumsum(_EPOCH_SUBSIDY_BTC * HALVING_INTERVAL_BLOCKS)])
+
+
+def cumulative_subsidy_btc(height: Any) -> np.ndarray:
+    """Total subsidy of blocks [0, height), for real-valued heights (linear within an epoch). [BTC]
+
+    Examples
+    --------
+    >>> float(cumulative_subsidy_btc(1_050_000) - cumulative_subsidy_btc(840_000))  # the 3.125 BTC epoch
+    656250.0
+    """
+    h = np.minimum(np.asarray(height, dtype=float), 64 * HALVING_INTERVAL_BLOCKS)
+    epoch = np.floor(h / HALVING_INTERVAL_BLOCKS).astype(np.int64)
+    return _SUBSIDY_BEFORE_EPOCH_BTC[epoch] + (h - epoch * HALVING_INTERVAL_BLOCKS) * _EPOCH_SUBSIDY_BTC[epoch]
+
+
+class MarketProjection(InputModel):
+    """Inputs of a monthly hashprice projection. Give at most one of each alternative group.
+
+    Examples
+    --------
+    >>> p = MarketProjection(start="2025-01-01", months=48, difficulty=108.52e12, block_height=876_000,
+    ...                      btc_price_usd=93_450, fees_btc_per_block=0.0931, difficulty_growth_per_month_frac=0.02)
+    >>> table = hashprice_projection(p)
+    >>> round(float(table["hashprice_usd_per_ph_day"].iloc[0]), 2)
+    55.75
+    >>> table.attrs["halving_dates"]
+    ['2028-04-12']
+    """
+
+    start: dt.date = Field(description="First month of the projection (dated on the 1st)")
+    months: int = Field(ge=1, le=1_200, description="Months projected [months]")
+    difficulty: float = Field(gt=0, description="Difficulty at the start [unitless]")
+    block_height: int = Field(ge=0, le=7_000_000, description="Block height at the start [blocks]")
+    difficulty_growth_per_month_frac: float | None = Field(None, gt=-0.5, le=0.5, description=(
+        "Difficulty growth per month [fraction/month]; default 0 unless a hashrate path is given"))
+    hashrate_path_eh_s: tuple[float, ...] | None = Field(None, min_length=1, description=(
+        "Network hashrate per month, one value per month [EH/s]"))
+    btc_price_usd: float = Field(gt=0, description="BTC price at the start [USD/BTC]")
+    btc_price_growth_per_year_frac: float | None = Field(None, gt=-1, le=10, description=(
+        "BTC price growth per year, compounded monthly [fraction/year]; default 0 unless a path is given"))
+    btc_price_path_usd: tuple[float, ...] | None = Field(None, min_length=1, description=(
+        "BTC price per month, one value per month [USD/BTC]"))
+    fees_btc_per_block: float | None = Field(None, ge=0, le=100, description="Constant fees [BTC/block]")
+    fees_path_btc_per_block: tuple[float, ...] | None = Field(None, min_length=1, description=(
+        "Fees per month [BTC/block]"))
+    fee_share_frac: float | None = Field(None, ge=0, lt=1, description="Fees as a share of the reward")
+
+    @model_validator(mode="after")
+    def _alternatives(self) -> "MarketProjection":
+        if self.difficulty_growth_per_month_frac is not None and self.hashrate_path_eh_s is not None:
+            raise HashleaseError("hashrate_path_eh_s", "given", "left out when difficulty_growth_per_month_frac "
+                                 "is given (one or the other)")
+        if self.btc_price_growth_per_year_frac is not None and self.btc_price_path_usd is not None:
+            raise HashleaseError("btc_price_path_usd", "given", "left out when btc_price_growth_per_year_frac is "
+                                 "given (one or the other)")
+        fees = [n for n in ("fees_btc_per_block", "fees_path_btc_per_block", "fee_share_frac")
+                if getattr(self, n) is not None]
+        if len(fees) != 1:
+            raise HashleaseError("fees_btc_per_block", ", ".join(fees) or "none given",
+                                 "exactly one of fees_btc_per_block, fees_path_btc_per_block, fee_share_frac")
+        for name, low in (("hashrate_path_eh_s", 0.0), ("btc_price_path_usd", 0.0), ("fees_path_btc_per_block", -1)):
+            path = getattr(self, name)
+            if path is None:
+                continue
+            if len(path) < self.months:
+                raise HashleaseError(name, f"{len(path)} values", f"one value per month ({self.months})")
+            bad = [i for i, x in enumerate(path) if not (x > low and np.isfinite(x)) or (low < 0 and x < 0)]
+            if bad:
+                raise HashleaseError(f"{name}[{bad[0]}]", path[bad[0]], ">= 0" if low < 0 else "> 0")
+        return self
+
+
+def _month_dates(start: dt.date, months: int) -> np.ndarray:
+    return (np.datetime64(start, "M") + np.arange(months)).astype("datetime64[D]")
+
+
+def project_market(p: MarketProjection, *, months: int | None = None, btc_price_usd: np.ndarray | None = None,
+                   difficulty_growth_per_month_frac: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The projection's monthly arrays, shape (paths, months), for many paths at once.
+
+    ``btc_price_usd`` (paths, months) replaces the price path and ``difficulty_growth_per_month_frac``
+    (paths,) the growth rate, for Monte Carlo; otherwise there is one path from ``p``.
+
+    Examples
+    --------
+    >>> p = MarketProjection(start="2026-01-01", months=12, difficulty=100e12, block_height=1_050_000,
+    ...                      btc_price_usd=100_000, fees_btc_per_block=0.0)
+    >>> project_market(p, btc_price_usd=[[50_000.0] * 12, [100_000.0] * 12])["hashprice_usd_per_ph_day"].shape
+    (2, 12)
+    """
+    n = months or p.months
+    dates = _month_dates(p.start, n + 1)
+    seconds = (dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY
+    m = np.arange(n, dtype=float)
+    if difficulty_growth_per_month_frac is not None or p.hashrate_path_eh_s is None:
+        growth = (np.asarray(difficulty_growth_per_month_frac, dtype=float)[:, None]
+                  if difficulty_growth_per_month_frac is not None
+                  else np.array([[p.difficulty_growth_per_month_frac or 0.0]]))
+        difficulty = p.difficulty * (1.0 + growth) ** m
+        hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
+    else:
+        path = np.asarray(p.hashrate_path_eh_s[:n], dtype=float)[None, :] * 1e18
+        ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
+        hashrate = path
+        difficulty = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
+        difficulty = difficulty * (p.difficulty / difficulty[:, :1])  # anchored on today's difficulty
+    interval = difficulty * TWO_32 / hashrate
+    blocks = seconds / interval
+    height = p.block_height + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
+                                             axis=1)
+    subsidy = (cumulative_subsidy_btc(height + blocks) - cumulative_subsidy_btc(height)) / blocks
+    if btc_price_usd is not None:
+        price = np.asarray(btc_price_usd, dtype=float)
+    elif p.btc_price_path_usd is not None:
+        price = np.asarray(p.btc_price_path_usd[:n], dtype=float)[None, :]
+    else:
+        price = p.btc_price_usd * (1.0 + (p.btc_price_growth_per_year_frac or 0.0)) ** (m / 12.0)[None, :]
+    if p.fee_share_frac is not None:
+        fees = subsidy * p.fee_share_frac / (1.0 - p.fee_share_frac)
+    elif p.fees_path_btc_per_block is not None:
+        fees = np.asarray(p.fees_path_btc_per_block[:n], dtype=float)[None, :]
+    else:
+        fees = np.full((1, n), float(p.fees_btc_per_block))
+    shape = np.broadcast_shapes(difficulty.shape, price.shape, fees.shape, subsidy.shape)
+    reward = subsidy + fees
+    btc_per_ph_day = 1e15 * SECONDS_PER_DAY / (difficulty * TWO_32) * reward
+    out = {
+        "days_in_month": np.broadcast_to(seconds / SECONDS_PER_DAY, shape),
+        "difficulty": difficulty, "network_hashrate_eh_s": hashrate / 1e18, "block_interval_s": interval,
+        "blocks_in_month": blocks, "block_height_start": height, "subsidy_btc_per_block": subsidy,
+        "fees_btc_per_block": fees, "reward_btc_per_block": reward, "btc_price_usd": price,
+        "hashprice_btc_per_ph_day": btc_per_ph_day, "hashprice_usd_per_ph_day": btc_per_ph_day * price,
+    }
+    return {key: np.broadcast_to(value, shape) for key, value in out.items()} | {"dates": dates[:-1]}
+
+
+def halving_dates(p: MarketProjection) -> list[str]:
+    """Estimated dates of the halvings inside the projection, from its monthly block rate."""
+    arrays = project_market(p)
+    height, blocks, interval = (arrays[k][0] for k in ("block_height_start", "blocks_in_month", "block_interval_s"))
+    out = []
+    first = (np.floor(height[0] / HALVING_INTERVAL_BLOCKS) + 1) * HALVING_INTERVAL_BLOCKS
+    for target in np.arange(first, height[-1] + blocks[-1] + 1, HALVING_INTERVAL_BLOCKS):
+        month = int(np.searchsorted(height + blocks, target, side="right"))
+        if month >= len(height):
+            break
+        seconds = (target - height[month]) * interval[month]
+        when = arrays["dates"][month].astype("datetime64[s]") + np.timedelta64(int(round(seconds)), "s")
+        out.append(str(when.astype("datetime64[D]")))
+    return out
+
+
+def hashprice_projection(p: MarketProjection) -> pd.DataFrame:
+    """The projection as a dated monthly DataFrame, columns named with units.
+
+    ``attrs["halving_dates"]`` lists the estimated dates of the halvings inside the projection.
+
+    Examples
+    --------
+    >>> table = hashprice_projection(MarketProjection(start="2026-01-01", months=3, difficulty=100e12,
+    ...                              block_height=1_050_000, btc_price_usd=100_000, fees_btc_per_block=0.0))
+    >>> [round(float(x), 2) for x in table["hashprice_usd_per_ph_day"]]
+    [31.43, 31.43, 31.43]
+    """
+    arrays = project_market(p)
+    frame = pd.DataFrame({key: value[0] for key, value in arrays.items() if key != "dates"},
+                         index=pd.DatetimeIndex(arrays["dates"], name="date"))
+    frame.attrs["halving_dates"] = halving_dates(p)
+    return frame

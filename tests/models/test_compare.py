@@ -1,0 +1,298 @@
+"""Hashprice projection, site mining cash flows and the mining-versus-lease comparison.
+
+Expected values are closed forms computed here by hand (calendar dates from Python's datetime, arithmetic
+shown), the protocol's halving schedule, and domain.md §2.5 (breakeven power prices of named machines at
+$54.3/PH/day: S21 $0.1293/kWh, S19 XP $0.1052) and §0 case 7 (10-minute blocks: 210,000 blocks = 1,458.33 days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, MonteCarloSpec,
+                              breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease, breakeven_rent_vs_mining,
+                              compare_site, example_comparison, hashprice_projection, mining_schedule, monte_carlo,
+                              sensitivity_grid, tornado, with_input)
+
+FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050_000, btc_price_usd=100_000,
+            fees_btc_per_block=0.0)
+
+
+def _months(start: dt.date, n: int) -> list[dt.date]:
+    return [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(n)]
+
+
+# --- projection ------------------------------------------------------------------------------------------
+
+def test_flat_market_hashprice_is_the_static_formula():
+    table = hashprice_projection(MarketProjection(**FLAT))
+    # 1e15 x 86,400 / (1e14 x 2^32) x 1.5625 BTC x $100,000 = $31.43/PH/day in every month
+    expected = 1e15 * 86_400 / (100e12 * 2**32) * 1.5625 * 100_000
+    np.testing.assert_allclose(table["hashprice_usd_per_ph_day"], expected, rtol=1e-14)
+    np.testing.assert_allclose(table["block_interval_s"], 600.0, rtol=1e-14)
+    # blocks per month at 600 s: days x 144
+    days = [(b - a).days for a, b in zip(_months(dt.date(2026, 1, 1), 37), _months(dt.date(2026, 1, 1), 37)[1:])]
+    np.testing.assert_allclose(table["blocks_in_month"], np.array(days) * 144, rtol=1e-14)
+
+
+def test_halving_month_halves_the_subsidy_and_nothing_else():
+    # start 115,000 blocks before the 5th halving at 600 s blocks: 115,000 x 600 s = 798.6 days after 1 Jan 2026
+    market = MarketProjection(**{**FLAT, "block_height": 935_000, "fees_btc_per_block": 0.05, "months": 36})
+    table = hashprice_projection(market)
+    halving = dt.datetime(2026, 1, 1) + dt.timedelta(seconds=115_000 * 600)
+    assert table.attrs["halving_dates"] == [halving.date().isoformat()]  # 2028-03-09
+    month = table.index.get_loc(f"{halving.year}-{halving.month:02d}-01")
+    before, inside, after = table.iloc[month - 1], table.iloc[month], table.iloc[month + 1]
+    assert before["subsidy_btc_per_block"] == 3.125 and after["subsidy_btc_per_block"] == 1.5625
+    # the halving month blends by blocks: blocks before the halving at 3.125, the rest at 1.5625
+    blocks_before = (halving - dt.datetime(halving.year, halving.month, 1)).total_seconds() / 600
+    assert inside["subsidy_btc_per_block"] == pytest.approx(
+        (blocks_before * 3.125 + (inside["blocks_in_month"] - blocks_before) * 1.5625) / inside["blocks_in_month"],
+        rel=1e-12)
+    for column in ("fees_btc_per_block", "difficulty", "btc_price_usd", "block_interval_s"):
+        assert before[column] == after[column]
+    # hashprice falls exactly by the subsidy's half: (1.5625 + 0.05) / (3.125 + 0.05)
+    assert after["hashprice_usd_per_ph_day"] / before["hashprice_usd_per_ph_day"] == pytest.approx(
+        1.6125 / 3.175, rel=1e-14)
+
+
+def test_ten_minute_blocks_date_a_halving_1458_days_later():
+    # domain.md §0 case 7: 210,000 blocks x 600 s = 1,458.33 days
+    table = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 840_000, "months": 60,
+                                                     "start": "2024-05-01"}))
+    expected = dt.datetime(2024, 5, 1) + dt.timedelta(days=1_458 + 1 / 3)
+    assert table.attrs["halving_dates"] == [expected.date().isoformat()]
+
+
+def test_growing_difficulty_shortens_blocks_and_dates_halvings_earlier():
+    slow = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 935_000, "months": 40}))
+    fast = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 935_000, "months": 40,
+                                                    "difficulty_growth_per_month_frac": 0.02}))
+    # hashrate leads difficulty by one retarget lag of 14 days: 600 / 1.02^(14 / 30.4375) s
+    assert fast["block_interval_s"].iloc[0] == pytest.approx(600 / 1.02 ** (14 / 30.4375), rel=1e-12)
+    assert fast.attrs["halving_dates"][0] < slow.attrs["halving_dates"][0]
+    assert fast["difficulty"].iloc[12] == pytest.approx(100e12 * 1.02**12, rel=1e-12)
+
+
+def test_price_growth_path_and_fee_share():
+    grown = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_growth_per_year_frac": 0.5}))
+    assert grown["btc_price_usd"].iloc[12] == pytest.approx(150_000, rel=1e-12)  # a year at +50%
+    path = tuple(float(x) for x in np.linspace(80_000, 120_000, 36))
+    by_path = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_path_usd": path}))
+    np.testing.assert_allclose(by_path["btc_price_usd"], path)
+    share = hashprice_projection(MarketProjection(**{**FLAT, "fees_btc_per_block": None, "fee_share_frac": 0.2}))
+    np.testing.assert_allclose(share["reward_btc_per_block"], 1.5625 / 0.8, rtol=1e-14)
+
+
+def test_hashrate_path_sets_the_network_hashrate():
+    path = tuple(float(x) for x in 800 * 1.01 ** np.arange(36))
+    table = hashprice_projection(MarketProjection(**{**FLAT, "hashrate_path_eh_s": path}))
+    np.testing.assert_allclose(table["network_hashrate_eh_s"], path, rtol=1e-14)
+    assert table["difficulty"].iloc[0] == 100e12
+
+
+# --- mining site -----------------------------------------------------------------------------------------
+
+S21_SITE = dict(site_mw=10, pue=1.0, uptime_frac=1.0, pool_fee_frac=0.0, power_price_usd_per_kwh=0.05,
+                fleet=[{"model": "Antminer S21", "units": 2_000}], shut_down_when_unprofitable=False)
+
+
+@pytest.mark.parametrize(("model", "units", "breakeven"), [("Antminer S21", 2_000, 0.1293),
+                                                            ("Antminer S19 XP", 2_000, 0.1052)],
+                         ids=["domain-2.5-S21", "domain-2.5-S19-XP"])
+def test_named_machine_breaks_even_at_its_published_power_price(model, units, breakeven):
+    # domain.md §2.5: at $54.3/PH/day the S21 breaks even at $0.1293/kWh, the S19 XP at $0.1052 (4 decimals)
+    difficulty = 1e15 * 86_400 * 1.5625 * 100_000 / (54.3 * 2**32)  # the difficulty that gives $54.3/PH/day
+    market = hashprice_projection(MarketProjection(**{**FLAT, "difficulty": difficulty, "months": 3}))
+    assert market["hashprice_usd_per_ph_day"].iloc[0] == pytest.approx(54.3, rel=1e-12)
+    for price, sign in ((breakeven - 5e-5, 1), (breakeven + 5e-5, -1)):
+        site = MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": model, "units": units}],
+                                   "power_price_usd_per_kwh": price})
+        schedule = mining_schedule(site, market)
+        margin = schedule["mining_revenue_usd"] - schedule["power_cost_usd"]
+        assert (np.sign(margin) == sign).all()
+
+
+def test_mining_cash_flows_by_hand():
+    market = hashprice_projection(MarketProjection(**FLAT))
+    site = MiningSiteInputs(**{**S21_SITE, "uptime_frac": 0.95, "pool_fee_frac": 0.02, "pue": 1.1,
+                               "curtailment_share_frac": 0.1, "opex_usd_per_mw_month": 5_000})
+    january = mining_schedule(site, market).iloc[0]
+    # 2,000 S21 = 400,000 TH/s = 400 PH/s; 31 days; running 0.95 x 0.9; 2% pool fee
+    h = market["hashprice_usd_per_ph_day"].iloc[0]
+    assert january["mining_revenue_usd"] == pytest.approx(400 * h * 31 * 0.95 * 0.9 * 0.98, rel=1e-12)
+    # 7 MW of machines x 1.1 PUE x 744 h x 0.855 running x $50/MWh
+    assert january["power_cost_usd"] == pytest.approx(7.0 * 1.1 * 744 * 0.855 * 50, rel=1e-12)
+    assert january["opex_usd"] == 50_000
+
+
+def test_refresh_replaces_the_fleet_with_more_hashrate_for_the_same_power():
+    market = hashprice_projection(MarketProjection(**FLAT))
+    site = MiningSiteInputs(**{**S21_SITE, "refresh_every_years": 1, "refresh_capex_usd_per_th_s": 15,
+                               "refresh_efficiency_gain_frac": 0.2, "salvage_usd_per_th_s": 4})
+    table = mining_schedule(site, market)
+    assert table["fleet_hashrate_th_s"].iloc[11] == 400_000
+    assert table["fleet_hashrate_th_s"].iloc[12] == pytest.approx(400_000 / 0.8, rel=1e-14)  # 17.5 -> 14 J/TH
+    assert table["refresh_capex_usd"].iloc[12] == pytest.approx(500_000 * 15, rel=1e-14)
+    assert table["salvage_usd"].iloc[12] == pytest.approx(400_000 * 4, rel=1e-14)  # the old fleet sold
+    assert table["salvage_usd"].iloc[-1] == pytest.approx(400_000 / 0.8**2 * 4, rel=1e-14)  # after 2 refreshes
+    np.testing.assert_allclose(table["power_cost_usd"].iloc[[0, 12, 24]] / table.index.days_in_month[[0, 12, 24]],
+                               7.0 * 24 * 50, rtol=1e-12)  # same MW drawn through every refresh
+
+
+def test_unprofitable_months_are_switched_off():
+    market = hashprice_projection(MarketProjection(**FLAT))
+    on = mining_schedule(MiningSiteInputs(**{**S21_SITE, "power_price_usd_per_kwh": 0.5}), market)
+    off = mining_schedule(MiningSiteInputs(**{**S21_SITE, "power_price_usd_per_kwh": 0.5,
+                                              "shut_down_when_unprofitable": True}), market)
+    assert (on["mining_revenue_usd"] < on["power_cost_usd"]).all()
+    assert (off["mining_revenue_usd"] == 0).all() and (off["power_cost_usd"] == 0).all()
+
+
+def test_level_mining_npv_equals_the_annuity_by_hand():
+    # constant hashprice, no halving, no refresh: net = (400 PH x h - 7 MW x 24 h x $50) x days - opex
+    inputs = example_comparison(market={**FLAT, "months": 36, "block_height": 1_050_000,
+                                        "difficulty_growth_per_month_frac": 0.0, "btc_price_growth_per_year_frac": 0.0},
+                                mining={**S21_SITE, "opex_usd_per_mw_month": 1_000, "refresh_every_years": None,
+                                        "salvage_usd_per_th_s": 0.0},
+                                lease={"site_mw": 10, "critical_it_mw": 8}, horizon_months=36,
+                                discount_rate_per_year_frac=0.09)
+    h = 1e15 * 86_400 / (100e12 * 2**32) * 1.5625 * 100_000
+    months = _months(dt.date(2026, 1, 1), 37)
+    flows = [(400 * h - 7.0 * 24 * 50) * (b - a).days - 10_000 for a, b in zip(months, months[1:])]
+    by_hand = sum(f / 1.09 ** ((d - dt.date(2026, 1, 1)).days / 365) for f, d in zip(flows, months))
+    assert compare_site(inputs).mining_npv_usd == pytest.approx(by_hand, rel=1e-12)
+
+
+# --- comparison and break-evens --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base():
+    return example_comparison()
+
+
+def test_comparison_lines_up_both_options(base):
+    result = compare_site(base)
+    assert len(result.monthly) == base.horizon
+    assert result.summary.at["lease_minus_mining", "npv_usd"] == pytest.approx(
+        result.lease_npv_usd - result.mining_npv_usd, rel=1e-14)
+    np.testing.assert_allclose(result.monthly["cumulative_lease_minus_mining_usd"],
+                               result.monthly["cumulative_lease_usd"] - result.monthly["cumulative_mining_usd"])
+    # an existing fleet's cash comes in first: its "IRR" would be a borrowing rate and is not reported
+    assert pd.isna(result.summary.at["keep_mining", "irr_per_year_frac"])
+    assert result.summary.at["convert_to_lease", "irr_per_year_frac"] > 0
+
+
+def _npv_gap(inputs):
+    result = compare_site(inputs)
+    return abs(result.npv_difference_usd) / abs(result.lease_npv_usd)
+
+
+def test_breakeven_btc_price_equalises_npvs(base):
+    price = breakeven_btc_price_vs_lease(base)
+    assert _npv_gap(with_input(base, "market.btc_price_usd", price)) < 1e-6
+
+
+def test_breakeven_hashprice_is_the_same_scaling(base):
+    price = breakeven_btc_price_vs_lease(base)
+    hashprice = breakeven_hashprice_vs_lease(base)
+    first = compare_site(base).monthly["hashprice_usd_per_ph_day"].iloc[0]
+    assert hashprice / first == pytest.approx(price / base.market.btc_price_usd, rel=1e-12)
+
+
+def test_breakeven_rent_equalises_npvs(base):
+    rent = breakeven_rent_vs_mining(base)
+    assert _npv_gap(with_input(base, "lease.rent_usd_per_kw_month", rent)) < 1e-6
+
+
+def test_breakevens_move_the_right_way(base):
+    price = breakeven_btc_price_vs_lease(base)
+    rent = breakeven_rent_vs_mining(base)
+    richer_lease = with_input(base, "lease.rent_usd_per_kw_month", 150)
+    assert breakeven_btc_price_vs_lease(richer_lease) > price  # mining must earn more to keep up
+    dearer_power = with_input(base, "mining.power_price_usd_per_kwh", 0.06)
+    assert breakeven_btc_price_vs_lease(dearer_power) > price
+    assert breakeven_rent_vs_mining(dearer_power) < rent  # mining is worth less, so a lower rent matches it
+    assert breakeven_rent_vs_mining(with_input(base, "market.btc_price_usd", 120_000)) > rent
+
+
+def test_sensitivity_grid_and_tornado(base):
+    grid = sensitivity_grid(base, ("market.btc_price_usd", [60_000, 90_000, 120_000]),
+                            ("lease.rent_usd_per_kw_month", [110, 130, 150]))
+    assert grid.shape == (3, 3)
+    assert (np.diff(grid.to_numpy(), axis=0) < 0).all()  # dearer BTC: mining gains on the lease
+    assert (np.diff(grid.to_numpy(), axis=1) > 0).all()  # richer rent: the lease gains
+    assert grid.iloc[1, 1] == pytest.approx(compare_site(with_input(base, "market.btc_price_usd", 90_000))
+                                            .npv_difference_usd, rel=1e-12)
+    bars = tornado(base)
+    assert (np.diff(bars["swing_usd"]) <= 0).all()
+    rent_bar = bars.set_index("input").loc["lease.rent_usd_per_kw_month"]
+    assert rent_bar["low_value"] == pytest.approx(117) and rent_bar["high_value"] == pytest.approx(143)
+    assert rent_bar["npv_difference_high_usd"] > rent_bar["npv_difference_low_usd"]
+
+
+# --- Monte Carlo -----------------------------------------------------------------------------------------
+
+def test_zero_volatility_equals_the_deterministic_case(base):
+    result = monte_carlo(base, MonteCarloSpec(paths=50, seed=3, btc_volatility_per_year_frac=0.0))
+    deterministic = compare_site(base)
+    np.testing.assert_allclose(result.mining_npv_usd, deterministic.mining_npv_usd, rtol=1e-12)
+    np.testing.assert_allclose(result.lease_npv_usd, deterministic.lease_npv_usd, rtol=1e-12)
+    assert result.probability_lease_beats_mining == float(deterministic.npv_difference_usd > 0)
+
+
+def test_same_seed_same_answer_and_chunking_changes_nothing(base):
+    spec = dict(paths=3_000, btc_volatility_per_year_frac=0.7, difficulty_growth_low_per_month_frac=0.01,
+                difficulty_growth_high_per_month_frac=0.03, lease_delay_months_choices=(0, 3, 9),
+                lease_delay_probabilities=(0.5, 0.3, 0.2), tenant_default_probability_per_year_frac=0.03)
+    a = monte_carlo(base, MonteCarloSpec(seed=11, **spec))
+    b = monte_carlo(base, MonteCarloSpec(seed=11, **spec))
+    c = monte_carlo(base, MonteCarloSpec(seed=12, **spec))
+    np.testing.assert_array_equal(a.mining_npv_usd, b.mining_npv_usd)
+    np.testing.assert_array_equal(a.lease_npv_usd, b.lease_npv_usd)
+    assert not np.array_equal(a.mining_npv_usd, c.mining_npv_usd)
+    table = a.percentiles()
+    assert list(table.index) == ["P5", "P25", "P50", "P75", "P95"]
+    assert (np.diff(table.to_numpy(), axis=0) >= 0).all()
+    assert 0.0 < a.probability_lease_beats_mining < 1.0
+
+
+def test_gbm_mean_matches_the_stated_drift(base):
+    # E[P_t] = P_0 (1 + g)^t: with 20,000 paths the sample mean of mining revenue's driver is within 2%
+    from hashlease.models.compare import _draws
+    spec = MonteCarloSpec(paths=20_000, seed=5, btc_volatility_per_year_frac=0.5, btc_drift_per_year_frac=0.1)
+    price, *_ = _draws(base, spec, np.random.default_rng(5), 20_000)
+    assert price[:, 60].mean() == pytest.approx(93_450 * 1.1**5, rel=0.02)  # 5 years; sd of the mean ~0.9%
+
+
+# --- bad input -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("build", "field", "fragment"), [
+    (lambda: MonteCarloSpec(paths=10, seed=1, btc_volatility_per_year_frac=-0.1), "btc_volatility_per_year_frac",
+     ">= 0"),
+    (lambda: MiningSiteInputs(**{**S21_SITE, "site_mw": 5}), "fleet", "<= site_mw (5 MW)"),
+    (lambda: MiningSiteInputs(**{**S21_SITE, "refresh_every_years": 0}), "refresh_every_years", "> 0"),
+    (lambda: example_comparison(horizon_months=6), "horizon_months", ">= lease.construction_months (12)"),
+    (lambda: example_comparison(market={"start": "2026-03-01"}), "market.start", "lease.construction_start"),
+    (lambda: MarketProjection(**{**FLAT, "fees_btc_per_block": None}), "fees_btc_per_block", "exactly one of"),
+    (lambda: MarketProjection(**{**FLAT, "btc_price_path_usd": (1.0, 2.0)}), "btc_price_path_usd",
+     "one value per month (36)"),
+    (lambda: MarketProjection(**{**FLAT, "difficulty": 0}), "difficulty", "> 0"),
+    (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S9", "units": 10}]}), "model",
+     "one of 'Antminer S19j Pro'"),
+    (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S21"}]}), "units", "exactly one"),
+    (lambda: MonteCarloSpec(paths=10, seed=1, lease_delay_months_choices=(0, 6), lease_delay_probabilities=(1.0,)),
+     "lease_delay_probabilities", "one probability >= 0 per delay choice"),
+    (lambda: with_input(example_comparison(), "lease.rent", 100), "path", "a field of lease"),
+], ids=["negative-volatility", "fleet-over-site-power", "refresh-period-0", "horizon-shorter-than-construction",
+        "market-start-elsewhere", "no-fees", "short-price-path", "zero-difficulty", "unknown-asic", "fleet-line-empty",
+        "delay-probabilities", "unknown-path"])
+def test_bad_input_names_the_field(build, field, fragment):
+    with pytest.raises(HashleaseError) as info:
+        build()
+    assert info.value.arg == field
+    assert fragment in str(info.value)
