@@ -1,0 +1,327 @@
+"""The one list of HL_ Excel functions. Every adapter, the docs and the contract tests are derived from it.
+
+Each :class:`ExcelFunction` names the Excel function, the model callable it runs, a description (the Function
+Wizard tooltip, at most 255 characters), and each argument's name, unit, kind, default and accepted values.
+``call`` only maps Excel's positional arguments onto the model's keyword arguments: no maths lives here.
+
+Argument kinds:
+
+- ``number``: a number or a range of numbers; ranges broadcast together and the result has their shape
+  (a whole column is one vectorised call).
+- ``integer``: as ``number``, whole numbers (block heights, months).
+- ``date``: an Excel date (serial number in the 1900 system, or a date cell).
+- ``choice``: one of ``choices`` (matched without regard to case, as Excel matches names).
+- ``flag``: TRUE or FALSE.
+- ``assumptions``: a two-column range of named assumptions (name | value), validated by the model's pydantic
+  input class, so a template's Inputs block is one argument.
+
+Return shapes: ``scalar`` (or the broadcast shape of array arguments), ``table`` (a header row, then rows,
+spilling), ``pairs`` (two columns: name | value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+from hashlease import models as m
+
+__all__ = ["Arg", "ExcelFunction", "REGISTRY", "by_name", "CATEGORY", "REQUIRED", "ERROR_POLICY"]
+
+CATEGORY = "hashlease"
+REQUIRED: Any = object()  # sentinel: the argument has no default
+
+#: How failures reach Excel, for every function. Classic add-in: a text beginning with the error code;
+#: xlwings Lite: a #VALUE! error cell whose message begins with the same text.
+ERROR_POLICY = {
+    "invalid number (out of range, not finite, no solution)": "#NUM!",
+    "wrong type (text for a number, empty required cell, unknown choice or assumption name)": "#VALUE!",
+    "array arguments whose shapes do not broadcast": "#VALUE!",
+    "unexpected error (a bug: logged with its traceback)": "#VALUE!",
+}
+
+Kind = Literal["number", "integer", "date", "choice", "flag", "assumptions"]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of an Excel function."""
+
+    name: str
+    doc: str
+    unit: str
+    kind: Kind = "number"
+    default: Any = REQUIRED
+    choices: tuple[str, ...] = ()
+    accepted: str = ""
+    schema: type | None = None  # the pydantic input class an "assumptions" range is validated by
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not REQUIRED
+
+
+@dataclass(frozen=True)
+class ExcelFunction:
+    """One HL_ function: Excel name, model callable, description, arguments, return shape and unit."""
+
+    name: str
+    call: Callable[..., Any]
+    description: str
+    args: tuple[Arg, ...]
+    returns: Literal["scalar", "table", "pairs"] = "scalar"
+    returns_unit: str = ""
+    model: str = ""
+    group: str = ""
+    error_policy: dict[str, str] = field(default_factory=lambda: dict(ERROR_POLICY))
+    example: str = ""
+
+
+# --- shared argument definitions (one place for each wording) ------------------------------------------
+
+DIFFICULTY = Arg("difficulty", "Network difficulty, e.g. 108.52E12", "unitless", accepted="> 0")
+BTC_PRICE = Arg("btc_price_usd", "Bitcoin price", "USD/BTC", accepted="> 0")
+FEES = Arg("fees_btc_per_block", "Average transaction fees per block", "BTC/block", accepted=">= 0")
+HEIGHT = Arg("block_height", "Current block height", "blocks", kind="integer", accepted="whole number >= 0")
+UNIT = Arg("unit", "Hashrate unit of the result: TH, PH or EH", "-", kind="choice", default="PH",
+           choices=("TH", "PH", "EH"))
+EFFICIENCY = Arg("efficiency_j_per_th", "Machine efficiency at the wall", "J/TH", accepted="> 0")
+POWER_PRICE = Arg("power_price_usd_per_kwh", "All-in power price", "USD/kWh", accepted=">= 0")
+HASHPRICE = Arg("hashprice_usd_per_ph_day", "USD hashprice", "USD/PH/day", accepted=">= 0")
+UPTIME = Arg("uptime_frac", "Share of the day the machines hash (0.97 for 97%)", "fraction", default=1.0,
+             accepted="(0, 1]")
+POOL_FEE = Arg("pool_fee_frac", "Share of revenue the pool keeps (0.02 for 2%)", "fraction", default=0.0,
+               accepted="[0, 1)")
+PUE = Arg("pue", "Facility power over machine power", "ratio", default=1.0, accepted=">= 1")
+OTHER_COST = Arg("other_cash_cost_usd_per_ph_day", "Other cash costs per PH/s installed", "USD/PH/day",
+                 default=0.0, accepted=">= 0")
+REFINE = (UPTIME, POOL_FEE, PUE, OTHER_COST)
+LEASE = Arg("lease_assumptions", "Two-column range: lease assumption name | value (see LeaseInputs)", "-",
+            kind="assumptions", schema=m.LeaseInputs)
+MARKET = Arg("market_assumptions", "Two-column range: market projection name | value (see MarketProjection)",
+             "-", kind="assumptions", schema=m.MarketProjection)
+MINING = Arg("mining_assumptions", "Two-column range: mining site name | value; fleet rows as "
+             "'fleet:<model>' | units", "-", kind="assumptions", schema=m.MiningSiteInputs)
+LEVERED = Arg("levered", "TRUE for the levered (equity) figure, FALSE for unlevered", "-", kind="flag",
+              default=False)
+DISCOUNT = Arg("discount_rate_per_year_frac", "Discount rate for both options", "fraction/year", default=0.10,
+               accepted="> -1")
+HORIZON = Arg("horizon_months", "Months compared; 0 for the lease's full length", "months", kind="integer",
+              default=0, accepted="whole number >= 0")
+
+
+def _refine(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day):
+    return dict(uptime_frac=uptime_frac, pool_fee_frac=pool_fee_frac, pue=pue,
+                other_cash_cost_usd_per_ph_day=other_cash_cost_usd_per_ph_day)
+
+
+def _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac,
+                horizon_months):
+    return m.SiteComparisonInputs(market=market_assumptions, mining=mining_assumptions, lease=lease_assumptions,
+                                  discount_rate_per_year_frac=discount_rate_per_year_frac,
+                                  horizon_months=horizon_months or None)
+
+
+REGISTRY: tuple[ExcelFunction, ...] = (
+    # --- protocol ---------------------------------------------------------------------------------------
+    ExcelFunction("HL_SUBSIDY", lambda block_height: m.block_subsidy_btc(block_height),
+                  "Block subsidy at a block height, in BTC, as Bitcoin's consensus rule computes it.",
+                  (HEIGHT,), returns_unit="BTC", model="block_subsidy_btc", group="Protocol",
+                  example="=HL_SUBSIDY(1050000) -> 1.5625"),
+    ExcelFunction("HL_NEXT_HALVING_HEIGHT", lambda block_height: m.next_halving_height(block_height),
+                  "First block height after this one at which the subsidy halves.",
+                  (HEIGHT,), returns_unit="blocks", model="next_halving_height", group="Protocol",
+                  example="=HL_NEXT_HALVING_HEIGHT(874944) -> 1050000"),
+    ExcelFunction("HL_HALVING_DATE",
+                  lambda block_height, as_of_date, mean_block_interval_s:
+                  m.next_halving_time(block_height, as_of_date, mean_block_interval_s=mean_block_interval_s),
+                  "Estimated date of the next halving, from a block height mined on a date and a mean block "
+                  "interval (600 s unless given). Returns an Excel date.",
+                  (HEIGHT, Arg("as_of_date", "Date the block height was mined", "date", kind="date"),
+                   Arg("mean_block_interval_s", "Mean seconds between blocks", "s", default=600.0, accepted="> 0")),
+                  returns_unit="date", model="next_halving_time", group="Protocol",
+                  example="=HL_HALVING_DATE(840000, DATE(2024,4,20)) -> 17 Apr 2028"),
+    ExcelFunction("HL_NETWORK_HASHRATE",
+                  lambda difficulty, unit: m.network_hashrate(difficulty, unit=unit),
+                  "Network hashrate implied by a difficulty (difficulty x 2^32 / 600 s), in the unit asked.",
+                  (DIFFICULTY, Arg("unit", "Unit of the result: H, TH, PH, EH or ZH (per second)", "-",
+                                   kind="choice", default="EH", choices=("H", "TH", "PH", "EH", "ZH"))),
+                  returns_unit="unit/s", model="network_hashrate", group="Protocol",
+                  example="=HL_NETWORK_HASHRATE(101.65E12) -> 727.64"),
+    # --- hashprice --------------------------------------------------------------------------------------
+    ExcelFunction("HL_HASHPRICE",
+                  lambda difficulty, btc_price_usd, fees_btc_per_block, block_height, unit:
+                  m.hashprice_usd_per_day(difficulty, btc_price_usd, block_height,
+                                          fees_btc_per_block=fees_btc_per_block, unit=unit),
+                  "USD hashprice: expected USD earned per unit of hashrate per day at this difficulty, BTC "
+                  "price, fees and block height.",
+                  (DIFFICULTY, BTC_PRICE, FEES, HEIGHT, UNIT), returns_unit="USD/unit/day",
+                  model="hashprice_usd_per_day", group="Hashprice",
+                  example="=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944) -> 55.75"),
+    ExcelFunction("HL_HASHPRICE_BTC",
+                  lambda difficulty, fees_btc_per_block, block_height, unit:
+                  m.hashprice_btc_per_day(difficulty, block_height, fees_btc_per_block=fees_btc_per_block,
+                                          unit=unit),
+                  "BTC hashprice: expected BTC earned per unit of hashrate per day.",
+                  (DIFFICULTY, FEES, HEIGHT, UNIT), returns_unit="BTC/unit/day", model="hashprice_btc_per_day",
+                  group="Hashprice", example="=HL_HASHPRICE_BTC(101.65E12, 0.155, 860000) -> 0.00064911"),
+    ExcelFunction("HL_HASHPRICE_POST_HALVING",
+                  lambda difficulty, btc_price_usd, fees_btc_per_block, block_height, unit:
+                  m.hashprice_usd_per_day(difficulty, btc_price_usd, block_height,
+                                          fees_btc_per_block=fees_btc_per_block, unit=unit, after_next_halving=True),
+                  "USD hashprice after the next halving: next epoch's subsidy, same difficulty, price and fees.",
+                  (DIFFICULTY, BTC_PRICE, FEES, HEIGHT, UNIT), returns_unit="USD/unit/day",
+                  model="hashprice_usd_per_day(after_next_halving=True)", group="Hashprice",
+                  example="=HL_HASHPRICE_POST_HALVING(108.52E12, 93450, 0.0931, 874944) -> 28.68"),
+    # --- costs and breakevens ---------------------------------------------------------------------------
+    ExcelFunction("HL_HASHCOST",
+                  lambda efficiency_j_per_th, power_price_usd_per_kwh, unit, uptime_frac, pue:
+                  m.hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, unit=unit,
+                                         uptime_frac=uptime_frac, pue=pue),
+                  "Power cost of one unit of hashrate for a day: J/TH x 24 h x USD/kWh x PUE x uptime.",
+                  (EFFICIENCY, POWER_PRICE, UNIT, UPTIME, PUE), returns_unit="USD/unit/day",
+                  model="hashcost_usd_per_day", group="Costs and breakevens",
+                  example="=HL_HASHCOST(17.5, 0.05) -> 21.00"),
+    ExcelFunction("HL_BREAKEVEN_POWER_PRICE",
+                  lambda hashprice_usd_per_ph_day, efficiency_j_per_th, *refine:
+                  m.breakeven_power_price_usd_per_kwh(hashprice_usd_per_ph_day, efficiency_j_per_th, **_refine(*refine)),
+                  "Power price at which a machine's cash margin is zero, at a given hashprice.",
+                  (HASHPRICE, EFFICIENCY, *REFINE), returns_unit="USD/kWh",
+                  model="breakeven_power_price_usd_per_kwh", group="Costs and breakevens",
+                  example="=HL_BREAKEVEN_POWER_PRICE(54.3, 17.5) -> 0.1293"),
+    ExcelFunction("HL_BREAKEVEN_POWER_PRICE_POST_HALVING",
+                  lambda difficulty, btc_price_usd, fees_btc_per_block, block_height, efficiency_j_per_th, *refine:
+                  m.market_breakeven_power_price_usd_per_kwh(
+                      difficulty, btc_price_usd, block_height, efficiency_j_per_th,
+                      fees_btc_per_block=fees_btc_per_block, after_next_halving=True, **_refine(*refine)),
+                  "Breakeven power price after the next halving, from today's difficulty, price and fees.",
+                  (DIFFICULTY, BTC_PRICE, FEES, HEIGHT, EFFICIENCY, *REFINE), returns_unit="USD/kWh",
+                  model="market_breakeven_power_price_usd_per_kwh(after_next_halving=True)",
+                  group="Costs and breakevens"),
+    ExcelFunction("HL_BREAKEVEN_BTC_PRICE",
+                  lambda difficulty, fees_btc_per_block, block_height, efficiency_j_per_th, power_price_usd_per_kwh,
+                  *refine: m.breakeven_btc_price_usd(difficulty, block_height, efficiency_j_per_th,
+                                                     power_price_usd_per_kwh, fees_btc_per_block=fees_btc_per_block,
+                                                     **_refine(*refine)),
+                  "BTC price at which a machine's cash margin is zero (its cost to mine one BTC).",
+                  (DIFFICULTY, FEES, HEIGHT, EFFICIENCY, POWER_PRICE, *REFINE), returns_unit="USD/BTC",
+                  model="breakeven_btc_price_usd", group="Costs and breakevens",
+                  example="=HL_BREAKEVEN_BTC_PRICE(101.65E12, 0.155, 860000, 17.5, 0.05) -> 32352"),
+    ExcelFunction("HL_BREAKEVEN_BTC_PRICE_POST_HALVING",
+                  lambda difficulty, fees_btc_per_block, block_height, efficiency_j_per_th, power_price_usd_per_kwh,
+                  *refine: m.breakeven_btc_price_usd(difficulty, block_height, efficiency_j_per_th,
+                                                     power_price_usd_per_kwh, fees_btc_per_block=fees_btc_per_block,
+                                                     after_next_halving=True, **_refine(*refine)),
+                  "Breakeven BTC price after the next halving (same difficulty and fees).",
+                  (DIFFICULTY, FEES, HEIGHT, EFFICIENCY, POWER_PRICE, *REFINE), returns_unit="USD/BTC",
+                  model="breakeven_btc_price_usd(after_next_halving=True)", group="Costs and breakevens"),
+    ExcelFunction("HL_BREAKEVEN_EFFICIENCY",
+                  lambda hashprice_usd_per_ph_day, power_price_usd_per_kwh, *refine:
+                  m.breakeven_efficiency_j_per_th(hashprice_usd_per_ph_day, power_price_usd_per_kwh, **_refine(*refine)),
+                  "Least efficient machine (highest J/TH) that still breaks even at this hashprice and power price.",
+                  (HASHPRICE, Arg("power_price_usd_per_kwh", "All-in power price", "USD/kWh", accepted="> 0"),
+                   *REFINE), returns_unit="J/TH", model="breakeven_efficiency_j_per_th",
+                  group="Costs and breakevens", example="=HL_BREAKEVEN_EFFICIENCY(54.3, 0.05) -> 45.25"),
+    ExcelFunction("HL_BREAKEVEN_EFFICIENCY_POST_HALVING",
+                  lambda difficulty, btc_price_usd, fees_btc_per_block, block_height, power_price_usd_per_kwh, *refine:
+                  m.market_breakeven_efficiency_j_per_th(
+                      difficulty, btc_price_usd, block_height, power_price_usd_per_kwh,
+                      fees_btc_per_block=fees_btc_per_block, after_next_halving=True, **_refine(*refine)),
+                  "Breakeven efficiency after the next halving, from today's difficulty, price and fees.",
+                  (DIFFICULTY, BTC_PRICE, FEES, HEIGHT,
+                   Arg("power_price_usd_per_kwh", "All-in power price", "USD/kWh", accepted="> 0"), *REFINE),
+                  returns_unit="J/TH", model="market_breakeven_efficiency_j_per_th(after_next_halving=True)",
+                  group="Costs and breakevens"),
+    ExcelFunction("HL_COST_TO_MINE",
+                  lambda difficulty, fees_btc_per_block, block_height, efficiency_j_per_th, power_price_usd_per_kwh,
+                  *refine: m.cost_to_mine_usd_per_btc(difficulty, block_height, efficiency_j_per_th,
+                                                      power_price_usd_per_kwh, fees_btc_per_block=fees_btc_per_block,
+                                                      **_refine(*refine)),
+                  "Cash cost of mining one BTC: power only, or all-in with other cash costs per PH/day.",
+                  (DIFFICULTY, FEES, HEIGHT, EFFICIENCY, POWER_PRICE, *REFINE), returns_unit="USD/BTC",
+                  model="cost_to_mine_usd_per_btc", group="Costs and breakevens"),
+    ExcelFunction("HL_COST_TO_MINE_POST_HALVING",
+                  lambda difficulty, fees_btc_per_block, block_height, efficiency_j_per_th, power_price_usd_per_kwh,
+                  *refine: m.cost_to_mine_usd_per_btc(difficulty, block_height, efficiency_j_per_th,
+                                                      power_price_usd_per_kwh, fees_btc_per_block=fees_btc_per_block,
+                                                      after_next_halving=True, **_refine(*refine)),
+                  "Cash cost of mining one BTC after the next halving (same difficulty and fees).",
+                  (DIFFICULTY, FEES, HEIGHT, EFFICIENCY, POWER_PRICE, *REFINE), returns_unit="USD/BTC",
+                  model="cost_to_mine_usd_per_btc(after_next_halving=True)", group="Costs and breakevens"),
+    # --- fleet and per MW -------------------------------------------------------------------------------
+    ExcelFunction("HL_TH_PER_MW", lambda efficiency_j_per_th, pue: m.th_s_per_mw(efficiency_j_per_th, pue=pue),
+                  "Hashrate one MW of site power carries after facility overhead: 1,000,000 / (J/TH x PUE).",
+                  (EFFICIENCY, PUE), returns_unit="TH/s per MW", model="th_s_per_mw", group="Fleet and per MW",
+                  example="=HL_TH_PER_MW(17.5, 1.25) -> 45714.29"),
+    ExcelFunction("HL_MINING_MARGIN_PER_MW_DAY",
+                  lambda hashprice_usd_per_ph_day, efficiency_j_per_th, power_price_usd_per_kwh, pue, uptime_frac,
+                  pool_fee_frac, other_cash_cost_usd_per_mw_day: m.mining_economics_per_mw(
+                      hashprice_usd_per_ph_day, efficiency_j_per_th, power_price_usd_per_kwh, pue=pue,
+                      uptime_frac=uptime_frac, pool_fee_frac=pool_fee_frac,
+                      other_cash_cost_usd_per_mw_day=other_cash_cost_usd_per_mw_day).margin_usd_per_mw_day,
+                  "Cash margin of one MW of site power filled with miners: revenue less power less other costs.",
+                  (HASHPRICE, EFFICIENCY, POWER_PRICE, PUE, UPTIME, POOL_FEE,
+                   Arg("other_cash_cost_usd_per_mw_day", "Other cash opex per MW of site power", "USD/MW/day",
+                       default=0.0, accepted=">= 0")),
+                  returns_unit="USD/MW/day", model="mining_economics_per_mw", group="Fleet and per MW"),
+    # --- projections -----------------------------------------------------------------------------------
+    ExcelFunction("HL_HASHPRICE_PATH", lambda market_assumptions: m.hashprice_projection(market_assumptions),
+                  "Monthly hashprice projection (difficulty, block rate, halvings, fees, BTC price) as a dated "
+                  "table that spills.", (MARKET,), returns="table", model="hashprice_projection",
+                  group="Projections"),
+    # --- lease --------------------------------------------------------------------------------------------
+    ExcelFunction("HL_LEASE_SCHEDULE", lambda lease_assumptions: m.lease_schedule(lease_assumptions),
+                  "Monthly schedule of an AI/HPC lease (rent, NOI, capex, debt, cash flows) as a dated table "
+                  "that spills.", (LEASE,), returns="table", model="lease_schedule", group="Lease"),
+    ExcelFunction("HL_LEASE_NPV",
+                  lambda lease_assumptions, levered: getattr(m.lease_summary(lease_assumptions),
+                                                             "levered_npv_usd" if levered else "unlevered_npv_usd"),
+                  "NPV of the lease (Excel XNPV from the valuation date), unlevered or levered.",
+                  (LEASE, LEVERED), returns_unit="USD", model="lease_summary", group="Lease"),
+    ExcelFunction("HL_LEASE_IRR",
+                  lambda lease_assumptions, levered: _required_value(
+                      m.lease_summary(lease_assumptions),
+                      "levered_irr_per_year_frac" if levered else "unlevered_irr_per_year_frac"),
+                  "IRR of the lease (Excel XIRR of its monthly flows), unlevered or levered.",
+                  (LEASE, LEVERED), returns_unit="fraction/year", model="lease_summary", group="Lease"),
+    ExcelFunction("HL_LEASE_PAYBACK",
+                  lambda lease_assumptions: _required_value(m.lease_summary(lease_assumptions), "payback_month"),
+                  "Months from construction start until cumulative unlevered cash turns non-negative.",
+                  (LEASE,), returns_unit="months", model="lease_summary", group="Lease"),
+    ExcelFunction("HL_LEASE_SUMMARY", lambda lease_assumptions: m.lease_summary(lease_assumptions),
+                  "Every summary figure of the lease (NPV, IRR, payback, yield on cost, DSCR, implied rents) as "
+                  "name | value pairs.", (LEASE,), returns="pairs", model="lease_summary", group="Lease"),
+    # --- comparison ------------------------------------------------------------------------------------
+    ExcelFunction("HL_SITE_COMPARE",
+                  lambda *inputs: m.compare_site(_comparison(*inputs)).summary,
+                  "Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and "
+                  "their difference, as a table that spills.",
+                  (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns="table", model="compare_site",
+                  group="Mine or lease"),
+    ExcelFunction("HL_BREAKEVEN_BTC_PRICE_VS_LEASE",
+                  lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),
+                  "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's.",
+                  (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns_unit="USD/BTC",
+                  model="breakeven_btc_price_vs_lease", group="Mine or lease"),
+    ExcelFunction("HL_BREAKEVEN_RENT_VS_MINING",
+                  lambda *inputs: m.breakeven_rent_vs_mining(_comparison(*inputs)),
+                  "Year-1 rent per kW-month at which the lease's NPV equals mining's.",
+                  (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns_unit="USD/kW-month",
+                  model="breakeven_rent_vs_mining", group="Mine or lease"),
+)
+
+
+def _required_value(summary: Any, field_name: str) -> Any:
+    value = getattr(summary, field_name)
+    if value is None:
+        notes = "; ".join(summary.notes) or f"{field_name} does not exist for these flows"
+        raise m.HashleaseError(field_name, "none", "a value that exists", detail=notes)
+    return value
+
+
+_BY_NAME = {f.name: f for f in REGISTRY}
+
+
+def by_name(name: str) -> ExcelFunction:
+    """The registered function called ``name`` (exact Excel name)."""
+    return _BY_NAME[name]

@@ -1,0 +1,344 @@
+"""What every HL_ wrapper does around its model call: convert Excel's arguments, map errors, shape results.
+
+Both adapters (the classic xlwings add-in and the xlwings Lite module) call :func:`call_classic` or
+:func:`call_lite` with the function's Excel name and the raw argument values Excel handed over. Nothing here
+computes a figure: it only converts.
+
+Arguments arrive as Excel sends them: numbers (floats), text, booleans, dates (classic: datetimes; Lite:
+serial numbers), ``None`` for an empty cell or an omitted optional argument (classic may also pass the COM
+"missing" marker), and ranges as 2-D lists or tuples of tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import typing
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from hashlease import models as m
+
+from .registry import REQUIRED, Arg, ExcelFunction, by_name
+
+__all__ = ["ExcelError", "invoke", "call_classic", "call_lite", "assumptions_from_range", "MISSING"]
+
+log = logging.getLogger("hashlease.addin")
+
+#: The COM "missing argument" marker classic Excel passes for an omitted optional argument.
+MISSING = -2147352572
+#: COM error codes of error cells (#NULL!, #DIV/0!, #VALUE!, #REF!, #NAME?, #NUM!, #N/A) as classic passes them.
+COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALUE!", -2146826265: "#REF!",
+              -2146826259: "#NAME?", -2146826252: "#NUM!", -2146826246: "#N/A"}
+#: Accepted-range wordings that describe a wrong type or choice (#VALUE!); every other domain error is #NUM!.
+_VALUE_WORDINGS = ("one of", "a finite real number", "a number", "a whole number", "a date", "given",
+                   "a known field", "true or false", "a UTC timestamp", "dates", "exactly one", "left out",
+                   "a series of cash flows", "a LeaseInputs", "at least", "at most")
+MAX_MESSAGE = 255
+
+
+class ExcelError(Exception):
+    """A failure as Excel should show it: an error code and one short line."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = " ".join(str(message).split())
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        full = f"{self.code} {self.message}"
+        return full if len(full) <= MAX_MESSAGE else full[: MAX_MESSAGE - 1] + "…"
+
+
+# --- arguments ---------------------------------------------------------------------------------------------
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or (
+        isinstance(value, int) and not isinstance(value, bool) and value == MISSING)
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray))
+
+
+def _grid(value: Any) -> list[list[Any]]:
+    """A range as a list of rows (a 1-D sequence is one row)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in value] if value and isinstance(
+        value[0], (list, tuple)) else [list(value)]
+    if len({len(r) for r in rows}) > 1:
+        raise ExcelError("#VALUE!", "ranges must be rectangular")
+    return rows
+
+
+_ERROR_TEXTS = set(COM_ERRORS.values()) | {"#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BUSY!"}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "an empty cell"
+    if isinstance(value, str) and value.strip() in _ERROR_TEXTS:
+        return f"the error {value.strip()}"
+    if isinstance(value, int) and not isinstance(value, bool) and value in COM_ERRORS:
+        return f"the error {COM_ERRORS[value]}"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, bool):
+        return f"the logical {str(value).upper()}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"the date {value.isoformat()}"
+    return repr(value)
+
+
+def _number(arg: Arg, value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or (
+            isinstance(value, int) and value in COM_ERRORS):
+        raise ExcelError("#VALUE!", f"{where} must be a number ({arg.unit}), got {_describe(value)}")
+    return float(value)
+
+
+def _numbers(arg: Arg, value: Any) -> float | np.ndarray:
+    if not _is_range(value):
+        return _number(arg, value, arg.name)
+    rows = _grid(value)
+    if len(rows) == 1 and len(rows[0]) == 1:  # a single cell, as a range
+        return _number(arg, rows[0][0], arg.name)
+    out = np.empty((len(rows), len(rows[0])))
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            out[i, j] = _number(arg, cell, f"{arg.name}[{i + 1},{j + 1}]")
+    return out
+
+
+def _date(arg: Arg, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ExcelError("#VALUE!", f"{arg.name} must be a date, got {_describe(value)}") from None
+    number = _number(arg, value, arg.name)
+    return m.from_excel_serial(number).item()
+
+
+def _choice(arg: Arg, value: Any) -> str:
+    if isinstance(value, str):
+        for choice in arg.choices:
+            if value.strip().upper() == choice.upper():
+                return choice
+    raise ExcelError("#VALUE!", f"{arg.name} must be one of {', '.join(arg.choices)}, got {_describe(value)}")
+
+
+def _flag(arg: Arg, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    raise ExcelError("#VALUE!", f"{arg.name} must be TRUE or FALSE, got {_describe(value)}")
+
+
+def _field_kind(schema: type[BaseModel], name: str) -> str:
+    annotation = schema.model_fields[name].annotation
+    options = set(typing.get_args(annotation)) | {annotation}
+    if dt.date in options:
+        return "date"
+    if any(typing.get_origin(o) is tuple for o in options):
+        return "tuple"
+    return "value"
+
+
+def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = "assumptions") -> BaseModel:
+    """Validate a two-column name | value range into ``schema`` (blank rows skipped).
+
+    Names are the model's field names. Dates may be Excel serial numbers or date cells; a list (weights, a
+    path) is text with values separated by commas or semicolons. Mining fleets are rows named
+    ``fleet:<model>`` (units) or ``fleet_th_s:<model>`` (TH/s); lease phases are ``phase:<n>.critical_it_mw``
+    and ``phase:<n>.ready_for_service_month``.
+    """
+    if not _is_range(value):
+        raise ExcelError("#VALUE!", f"{arg_name} must be a two-column range of name | value, got {_describe(value)}")
+    rows = _grid(value)
+    if len(rows[0]) != 2:
+        raise ExcelError("#VALUE!", f"{arg_name} must have two columns (name | value), got {len(rows[0])}")
+    data: dict[str, Any] = {}
+    fleet: list[dict[str, Any]] = []
+    phases: dict[int, dict[str, Any]] = {}
+    for number, (name, cell) in enumerate(rows, start=1):
+        if _is_blank(name):
+            continue
+        if not isinstance(name, str):
+            raise ExcelError("#VALUE!", f"{arg_name} row {number}: the name must be text, got {_describe(name)}")
+        key = name.strip()
+        if key.startswith(("fleet:", "fleet_th_s:")):
+            kind, _, model = key.partition(":")
+            fleet.append({"model": model.strip(), "units" if kind == "fleet" else "th_s":
+                          int(cell) if kind == "fleet" and isinstance(cell, float) and cell.is_integer() else cell})
+            continue
+        if key.startswith("phase:"):
+            head, _, field = key[len("phase:"):].partition(".")
+            try:
+                phases.setdefault(int(head), {})[field] = cell
+            except ValueError:
+                raise ExcelError("#VALUE!", f"{arg_name} row {number}: {key!r} must look like "
+                                            "phase:<n>.critical_it_mw") from None
+            continue
+        if key in data:
+            raise ExcelError("#VALUE!", f"{arg_name}: {key!r} is given twice")
+        if _is_blank(cell):
+            continue  # an empty value leaves the model's default
+        if key in schema.model_fields:
+            kind = _field_kind(schema, key)
+            if kind == "date" and not isinstance(cell, str):
+                cell = _date(Arg(key, "", "date", kind="date"), cell)
+            elif kind == "tuple" and isinstance(cell, str):
+                try:
+                    cell = tuple(float(x) for x in cell.replace(";", ",").split(",") if x.strip())
+                except ValueError:
+                    raise ExcelError("#VALUE!", f"{key} must be numbers separated by commas, got {cell!r}") from None
+            elif isinstance(cell, float) and cell.is_integer() and schema.model_fields[key].annotation in (
+                    int, int | None):
+                cell = int(cell)
+        data[key] = cell
+    if fleet:
+        data["fleet"] = fleet
+    if phases:
+        data["phases"] = [phases[k] for k in sorted(phases)]
+    return schema(**data)
+
+
+def _convert(arg: Arg, value: Any) -> Any:
+    if _is_blank(value) or (_is_range(value) and _all_blank(value)):
+        if arg.optional:
+            return arg.default
+        raise ExcelError("#VALUE!", f"{arg.name} is required ({arg.doc}; {arg.unit}), got an empty cell")
+    if arg.kind in ("number", "integer"):
+        return _numbers(arg, value)
+    if _is_range(value) and arg.kind != "assumptions":
+        rows = _grid(value)
+        if len(rows) == 1 and len(rows[0]) == 1:
+            value = rows[0][0]
+        else:
+            raise ExcelError("#VALUE!", f"{arg.name} must be a single cell")
+    if arg.kind == "date":
+        return _date(arg, value)
+    if arg.kind == "choice":
+        return _choice(arg, value)
+    if arg.kind == "flag":
+        return _flag(arg, value)
+    return assumptions_from_range(arg.schema, value, arg.name)
+
+
+def _all_blank(value: Any) -> bool:
+    try:
+        return all(_is_blank(c) for row in _grid(value) for c in row)
+    except ExcelError:
+        return False
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+def _cell(value: Any) -> Any:
+    """One table cell: dates as Excel serials, missing values as blanks, tuples as text."""
+    if value is None:
+        return ""
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        return float(m.to_excel_serial(np.datetime64(pd.Timestamp(value).to_datetime64(), "s")))
+    if isinstance(value, (tuple, list)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else ""
+    return str(value)
+
+
+def _finite(value: float, fn: ExcelFunction) -> float:
+    if not math.isfinite(value):
+        raise ExcelError("#NUM!", f"{fn.name} has no finite result for these inputs")
+    return value
+
+
+def _to_excel(fn: ExcelFunction, result: Any) -> Any:
+    if fn.returns == "pairs":
+        return [[name, _cell(getattr(result, name))] for name in type(result).model_fields]
+    if fn.returns == "table":
+        frame = result.reset_index()
+        return [list(frame.columns)] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    if fn.returns_unit == "date":
+        serial = m.to_excel_serial(np.asarray(result).astype("datetime64[s]"))
+        return serial if np.ndim(serial) == 0 else np.asarray(serial).tolist()
+    array = np.asarray(result, dtype=float)
+    if array.ndim == 0:
+        return _finite(float(array), fn)
+    if not np.isfinite(array).all():
+        raise ExcelError("#NUM!", f"{fn.name} has no finite result for some of these inputs")
+    return np.atleast_2d(array).tolist()
+
+
+# --- the call ----------------------------------------------------------------------------------------------
+
+def _error(fn_name: str, exc: BaseException) -> ExcelError:
+    if isinstance(exc, ExcelError):
+        return exc
+    if isinstance(exc, m.HashleaseError):
+        code = "#VALUE!" if exc.accepted.startswith(_VALUE_WORDINGS) else "#NUM!"
+        message = str(exc)
+        if exc.index is not None and len(exc.index) == 2:  # a cell of a range: say it as Excel users count
+            row, column = exc.index
+            message = f"{exc.arg} (row {row + 1}, column {column + 1} of its range) must be {exc.accepted}, " \
+                      f"got {exc.value!r}"
+        return ExcelError(code, message)
+    log.exception("unexpected error in %s", fn_name)
+    return ExcelError("#VALUE!", f"unexpected error in {fn_name} ({type(exc).__name__}: {exc}); "
+                                 "details are in the hashlease log")
+
+
+def invoke(name: str, *raw: Any) -> Any:
+    """Run the registered function ``name`` on raw Excel arguments; raise :class:`ExcelError` on failure."""
+    fn = by_name(name)
+    try:
+        if len(raw) > len(fn.args):
+            raise ExcelError("#VALUE!", f"{name} takes at most {len(fn.args)} arguments, got {len(raw)}")
+        raw = raw + (None,) * (len(fn.args) - len(raw))
+        values = [_convert(arg, value) for arg, value in zip(fn.args, raw)]
+        arrays = [v.shape for v in values if isinstance(v, np.ndarray)]
+        if arrays:
+            try:
+                np.broadcast_shapes(*arrays)
+            except ValueError:
+                shapes = " and ".join(f"{a[0]}x{a[1]}" for a in arrays)
+                raise ExcelError("#VALUE!", f"{name}: ranges of {shapes} cells do not line up (use ranges "
+                                            "of the same size, or single cells)") from None
+        return _to_excel(fn, fn.call(*values))
+    except Exception as exc:  # every failure becomes one Excel error, never a traceback in a cell
+        raise _error(name, exc) from None
+
+
+def call_classic(name: str, *raw: Any) -> Any:
+    """Classic add-in: the result, or one line of text beginning with the Excel error it stands for."""
+    try:
+        return invoke(name, *raw)
+    except ExcelError as err:
+        return err.text
+
+
+def call_lite(name: str, *raw: Any) -> Any:
+    """xlwings Lite: the result, or a #VALUE! error cell whose message begins with the error it stands for."""
+    try:
+        return invoke(name, *raw)
+    except ExcelError as err:
+        import xlwings as xw  # in Lite, XlwingsError becomes an error cell with this message
+
+        raise xw.XlwingsError(err.text) from None
