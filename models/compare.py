@@ -65,6 +65,11 @@ class SiteComparisonInputs(InputModel):
         if self.horizon_months is not None and self.horizon_months < self.lease.construction_months:
             raise HashleaseError("horizon_months", self.horizon_months, f">= lease.construction_months "
                                  f"({self.lease.construction_months}): the horizon must cover construction")
+        lease_end = self.lease.commencement_month + self.lease.term_months + 1
+        if self.horizon_months is not None and self.horizon_months < lease_end:
+            raise HashleaseError("horizon_months", self.horizon_months, f">= {lease_end}, the month after the "
+                                 "lease ends (its residual and any debt are settled there): both options are "
+                                 "valued over the same whole life")
         for name in ("hashrate_path_eh_s", "btc_price_path_usd", "fees_path_btc_per_block"):
             path = getattr(self.market, name)
             if path is not None and len(path) < self.horizon:
@@ -243,18 +248,45 @@ def _mining_npv(inputs: SiteComparisonInputs, revenue_scale: np.ndarray) -> np.n
     return _npv(inputs, np.broadcast_to(flows, (scale.shape[0], inputs.horizon)), _dates(inputs))
 
 
-def _secant(f: Callable[[float], float], x0: float, x1: float, scale: float, name: str) -> float:
-    """Root of an (almost) affine, monotone f by the secant method; exact in one step when f is affine."""
-    f0, f1 = f(x0), f(x1)
-    for _ in range(60):
-        if f1 == f0:
+def _solve_increasing(f: Callable[[float], float], x0: float, scale: float, name: str, *, low: float = 0.0,
+                      none_below: str) -> float:
+    """Root of a non-decreasing f on [low, inf): bracket by doubling from x0, then Illinois regula falsi.
+
+    Converges in one or two steps when f is affine (rent) and robustly when it is convex (mining with
+    shutdowns, flat at low prices). ``none_below`` explains the case f(low) > 0 (no root).
+    """
+    f_low = f(low)
+    if f_low > SOLVE_TOLERANCE * scale:
+        raise HashleaseError(name, "no break-even", "an input at which the two NPVs can be equal",
+                             detail=none_below)
+    a, fa = low, f_low
+    b = max(x0, low + 1e-9)
+    fb = f(b)
+    for _ in range(200):
+        if fb >= 0:
             break
-        x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
-        x0, f0, x1, f1 = x1, f1, x2, f(x2)
-        if abs(f1) <= SOLVE_TOLERANCE * scale:
-            return x1
-    raise HashleaseError(name, "no break-even", "an input at which the two NPVs can be equal",
-                         detail="the NPV difference does not change with this input")
+        a, fa, b = b, fb, b * 2.0
+        fb = f(b)
+    else:
+        raise HashleaseError(name, "no break-even", "an input at which the two NPVs can be equal",
+                             detail="the gap does not close however large the input")
+    side = 0
+    for _ in range(200):
+        c = b - fb * (b - a) / (fb - fa) if fb != fa else 0.5 * (a + b)
+        fc = f(c)
+        if abs(fc) <= SOLVE_TOLERANCE * scale or abs(b - a) <= 1e-15 * max(1.0, abs(c)):
+            return c
+        if fc < 0:
+            a, fa = c, fc
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b, fb = c, fc
+            if side == 1:
+                fa *= 0.5
+            side = 1
+    return c
 
 
 def breakeven_btc_price_vs_lease(inputs: SiteComparisonInputs) -> float:
@@ -263,8 +295,12 @@ def breakeven_btc_price_vs_lease(inputs: SiteComparisonInputs) -> float:
     Returns
     -------
     float
-        [USD/BTC] Above it, keep mining; below it, convert. Negative when the lease is worth less than mining
-        with no revenue at all (mining wins at any price).
+        [USD/BTC] Above it, keep mining; below it, convert.
+
+    Raises
+    ------
+    HashleaseError
+        When mining is worth more than the lease even at a BTC price of zero (mining wins at any price).
 
     Examples
     --------
@@ -277,8 +313,11 @@ def breakeven_btc_price_vs_lease(inputs: SiteComparisonInputs) -> float:
     """
     target = float(_lease_npv(inputs, [inputs.lease])[0])
     scale = max(abs(target), 1.0)
-    factor = _secant(lambda k: float(_mining_npv(inputs, [k])[0]) - target, 1.0, 1.1, scale, "market.btc_price_usd")
-    return factor * inputs.market.btc_price_usd
+    factor = _solve_increasing(lambda k: float(_mining_npv(inputs, [k])[0]) - target, 1.0, scale,
+                               "market.btc_price_usd", none_below="mining is worth more than the lease even at a "
+                               "BTC price of zero (the lease is worth less than mining's salvage and shutdown "
+                               "costs), so mining wins at any price")
+    return factor * inputs.market.starting_btc_price_usd
 
 
 def breakeven_hashprice_vs_lease(inputs: SiteComparisonInputs) -> float:
@@ -294,7 +333,7 @@ def breakeven_hashprice_vs_lease(inputs: SiteComparisonInputs) -> float:
     >>> breakeven_hashprice_vs_lease(inputs) / start == breakeven_btc_price_vs_lease(inputs) / 93_450
     True
     """
-    return breakeven_btc_price_vs_lease(inputs) / inputs.market.btc_price_usd * float(hashprice_now(inputs))
+    return breakeven_btc_price_vs_lease(inputs) / inputs.market.starting_btc_price_usd * float(hashprice_now(inputs))
 
 
 def hashprice_now(inputs: SiteComparisonInputs) -> float:
@@ -314,16 +353,13 @@ def breakeven_rent_vs_mining(inputs: SiteComparisonInputs) -> float:
     """
     target = float(_mining_npv(inputs, [1.0])[0])
     scale = max(abs(target), 1.0)
-    base = inputs.lease.rent_usd_per_kw_month
 
     def gap(rent: float) -> float:
-        if rent <= 0:
-            raise HashleaseError("lease.rent_usd_per_kw_month", rent, "> 0",
-                                 detail="mining is worth more than the lease at any positive rent")
-        lease = inputs.lease.replace(rent_usd_per_kw_month=rent)
+        lease = inputs.lease.replace(rent_usd_per_kw_month=max(rent, 1e-9))
         return float(_lease_npv(inputs, [lease])[0]) - target
 
-    return _secant(gap, base, base * 1.1, scale, "lease.rent_usd_per_kw_month")
+    return _solve_increasing(gap, inputs.lease.rent_usd_per_kw_month, scale, "lease.rent_usd_per_kw_month",
+                             none_below="the lease is worth more than mining even at a rent of zero")
 
 
 # --- sensitivities -------------------------------------------------------------------------------------
@@ -348,6 +384,13 @@ def with_input(inputs: SiteComparisonInputs, path: str, value: Any) -> SiteCompa
     return inputs.replace(**{head: part.replace(**{rest: value})})
 
 
+def _same_horizon(variants: list[SiteComparisonInputs]) -> list[SiteComparisonInputs]:
+    """The variants over one horizon (the longest any of them needs), so mining is valued alike in all."""
+    horizon = max(v.horizon for v in variants)
+    return [v if v.horizon == horizon and v.horizon_months else v.replace(horizon_months=horizon)
+            for v in variants]
+
+
 def sensitivity_grid(inputs: SiteComparisonInputs, row: tuple[str, Sequence[float]],
                      column: tuple[str, Sequence[float]], *, output: str = "npv_difference_usd") -> pd.DataFrame:
     """An output (default lease NPV less mining NPV) over a grid of two inputs.
@@ -368,10 +411,9 @@ def sensitivity_grid(inputs: SiteComparisonInputs, row: tuple[str, Sequence[floa
     if output not in ("npv_difference_usd", "mining_npv_usd", "lease_npv_usd"):
         raise HashleaseError("output", output, "one of 'npv_difference_usd', 'mining_npv_usd', 'lease_npv_usd'")
     (row_path, row_values), (col_path, col_values) = row, column
-    table = np.empty((len(row_values), len(col_values)))
-    for i, a in enumerate(row_values):
-        for j, b in enumerate(col_values):
-            table[i, j] = getattr(compare_site(with_input(with_input(inputs, row_path, a), col_path, b)), output)
+    variants = _same_horizon([with_input(with_input(inputs, row_path, a), col_path, b)
+                              for a in row_values for b in col_values])
+    table = np.array([getattr(compare_site(v), output) for v in variants]).reshape(len(row_values), len(col_values))
     return pd.DataFrame(table, index=pd.Index(row_values, name=row_path), columns=pd.Index(col_values, name=col_path))
 
 
@@ -401,7 +443,8 @@ def tornado(inputs: SiteComparisonInputs, steps: Sequence[TornadoStep] = DEFAULT
     """Lease-minus-mining NPV with each input moved down and up by its step, ranked by swing.
 
     Inputs not set in ``inputs`` (None) are skipped. A step that would leave an input's accepted range is
-    clipped to it where possible (a delay cannot go below 0).
+    clipped to that range (a delay cannot go below 0, an uptime above 1). All bars share one horizon, the
+    longest any of them needs, so a longer delay does not also lengthen the mining option.
 
     Examples
     --------
@@ -411,7 +454,7 @@ def tornado(inputs: SiteComparisonInputs, steps: Sequence[TornadoStep] = DEFAULT
     >>> bool((bars["swing_usd"].diff().dropna() <= 0).all())  # largest swing first
     True
     """
-    rows = []
+    bars = []
     for step in steps:
         head, _, rest = step.path.partition(".")
         base = getattr(getattr(inputs, head), rest) if rest else getattr(inputs, head)
@@ -419,14 +462,30 @@ def tornado(inputs: SiteComparisonInputs, steps: Sequence[TornadoStep] = DEFAULT
             continue
         low, high = ((base * (1 - step.step), base * (1 + step.step)) if step.relative
                      else (base - step.step, base + step.step))
+        low, high = _clip(inputs, step.path, low), _clip(inputs, step.path, high)
         if isinstance(base, int) and not isinstance(base, bool):
-            low, high = max(int(round(low)), 0), int(round(high))
-        values = []
-        for value in (low, high):
-            values.append(compare_site(with_input(inputs, step.path, value)).npv_difference_usd)
-        rows.append(dict(input=step.path, low_value=low, high_value=high, npv_difference_low_usd=values[0],
-                         npv_difference_high_usd=values[1], swing_usd=abs(values[1] - values[0])))
+            low, high = int(round(low)), int(round(high))
+        bars.append((step.path, low, high))
+    variants = _same_horizon([with_input(inputs, path, value) for path, low, high in bars for value in (low, high)])
+    gaps = [compare_site(v).npv_difference_usd for v in variants]
+    rows = [dict(input=path, low_value=low, high_value=high, npv_difference_low_usd=gaps[2 * i],
+                 npv_difference_high_usd=gaps[2 * i + 1], swing_usd=abs(gaps[2 * i + 1] - gaps[2 * i]))
+            for i, (path, low, high) in enumerate(bars)]
     return pd.DataFrame(rows).sort_values("swing_usd", ascending=False, ignore_index=True)
+
+
+def _clip(inputs: SiteComparisonInputs, path: str, value: float) -> float:
+    """``value`` moved inside the accepted range of the field at ``path`` (open bounds by a hair)."""
+    head, _, rest = path.partition(".")
+    model = type(getattr(inputs, head)) if rest else SiteComparisonInputs
+    info = model.model_fields[rest or head]
+    for bound in info.metadata:
+        for attr, inside in (("ge", lambda b: max(value, b)), ("le", lambda b: min(value, b)),
+                             ("gt", lambda b: max(value, b + 1e-9 * max(1.0, abs(b)))),
+                             ("lt", lambda b: min(value, b - 1e-9 * max(1.0, abs(b))))):
+            if getattr(bound, attr, None) is not None:
+                value = inside(getattr(bound, attr))
+    return value
 
 
 # --- Monte Carlo ---------------------------------------------------------------------------------------
@@ -453,7 +512,8 @@ class MonteCarloSpec(InputModel):
     lease_delay_probabilities: tuple[float, ...] | None = Field(None, min_length=1, description=(
         "Probability of each delay choice; default equal"))
     tenant_default_probability_per_year_frac: float | None = Field(None, ge=0, lt=1)
-    chunk_paths: int = Field(20_000, ge=1, le=1_000_000, description="Paths valued at once (bounds memory)")
+    chunk_paths: int = Field(20_000, ge=1, le=1_000_000, description=(
+        "Paths valued at once, rounded to whole blocks of 1,000 (bounds memory; does not change the answer)"))
 
     @model_validator(mode="after")
     def _consistent(self) -> "MonteCarloSpec":
@@ -520,10 +580,14 @@ def _draws(inputs: SiteComparisonInputs, spec: MonteCarloSpec, rng: np.random.Ge
     else:
         delay = np.full(n, inputs.lease.delay_months)
     term = inputs.lease.term_months
-    if spec.tenant_default_probability_per_year_frac:
+    if spec.tenant_default_probability_per_year_frac is not None:
         monthly = 1.0 - (1.0 - spec.tenant_default_probability_per_year_frac) ** (1.0 / 12.0)
-        default = np.floor(np.log(rng.uniform(size=n)) / np.log1p(-monthly))
-        default = np.where(default < term, default, -1).astype(int)
+        uniform = rng.uniform(size=n)
+        if monthly > 0:  # the first month of default, geometric with this monthly hazard
+            default = np.floor(np.log(uniform) / np.log1p(-monthly))
+            default = np.where(default < term, default, -1).astype(int)
+        else:
+            default = np.full(n, -1)
     else:
         default = np.full(n, -2)  # -2: the lease's own credit assumptions apply
     return price, difficulty_growth, delay, default
@@ -549,14 +613,25 @@ def monte_carlo(inputs: SiteComparisonInputs, spec: MonteCarloSpec) -> MonteCarl
     >>> a.probability_lease_beats_mining == b.probability_lease_beats_mining  # same seed, same answer
     True
     """
-    rng = np.random.default_rng(spec.seed)
+    if spec.lease_delay_months_choices is not None:  # every path valued over the life of the longest delay
+        extra = max(spec.lease_delay_months_choices) - inputs.lease.delay_months
+        if extra > 0:
+            inputs = inputs.replace(horizon_months=inputs.horizon + extra)
     dates = _dates(inputs)
+    block = _DRAW_BLOCK
+    chunk = max(block, spec.chunk_paths // block * block)
     mining, lease = [], []
-    for start in range(0, spec.paths, spec.chunk_paths):
-        n = min(spec.chunk_paths, spec.paths - start)
-        price, growth, delay, default = _draws(inputs, spec, rng, n)
+    for start in range(0, spec.paths, chunk):
+        # draws come in fixed blocks with their own stream, so the answer does not depend on chunk_paths
+        parts = [_draws(inputs, spec, np.random.default_rng([spec.seed, b // block]), min(block, spec.paths - b))
+                 for b in range(start, min(start + chunk, spec.paths), block)]
+        price, growth, delay, default = (np.concatenate(x) if x[0] is not None else None for x in zip(*parts))
         market = _market(inputs, btc_price_usd=price, difficulty_growth_per_month_frac=growth)
         flows = _mining_flows(inputs, market)["net_cash_flow_usd"]
         mining.append(_npv(inputs, flows, dates))
         lease.append(_lease_npvs_by_case(inputs, delay, default))
     return MonteCarloResult(np.concatenate(mining), np.concatenate(lease))
+
+
+#: Paths drawn from one random stream; chunks are whole blocks, so chunk_paths changes memory, not answers.
+_DRAW_BLOCK = 1_000

@@ -50,6 +50,17 @@ def _leading(result_array: np.ndarray) -> float | np.ndarray:
     return result(result_array)
 
 
+def _series_shape(**named: tuple[int, ...]) -> tuple[int, ...]:
+    """Broadcast shape of the series axes of every argument, or a HashleaseError naming the shapes."""
+    try:
+        return np.broadcast_shapes(*named.values())
+    except ValueError:
+        described = ", ".join(f"{name} {shape}" for name, shape in named.items())
+        first = next(iter(named))
+        raise HashleaseError(first, described, "one value, or one per series, with series shapes that "
+                             "line up") from None
+
+
 def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np.ndarray:
     r"""Net present value of periodic cash flows, as Excel's ``NPV``.
 
@@ -84,7 +95,9 @@ def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np
     1922.06
     """
     v = _values(values)
-    r = _rate(rate)[..., None]
+    r = _rate(rate)
+    _series_shape(rate=r.shape, values=v.shape[:-1])
+    r = r[..., None]
     start = 0 if first_flow_at_t0 else 1
     t = np.arange(start, start + v.shape[-1], dtype=float)
     return _leading(np.sum(v * (1.0 + r) ** -t, axis=-1))
@@ -95,12 +108,7 @@ def _exponents_in_years(values: np.ndarray, dates: Any) -> np.ndarray:
     if days.ndim == 0 or days.shape[-1] != values.shape[-1]:
         raise HashleaseError("dates", f"{days.shape[-1] if days.ndim else 1} dates",
                              f"one date per cash flow ({values.shape[-1]})")
-    if days.ndim > 1 and days.shape[:-1] != values.shape[:-1]:
-        try:
-            np.broadcast_shapes(days.shape, values.shape)
-        except ValueError:
-            raise HashleaseError("dates", f"shape {days.shape}",
-                                 f"shape ({values.shape[-1]},) or {values.shape}") from None
+    _series_shape(dates=days.shape[:-1], values=values.shape[:-1])
     return (days - days[..., :1]) / DAYS_PER_YEAR_XNPV
 
 
@@ -139,9 +147,10 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
     2086.65
     """
     v = _values(values)
-    r = _rate(rate)[..., None]
+    r = _rate(rate)
     years = _exponents_in_years(v, dates)
-    return _leading(np.sum(v * (1.0 + r) ** -years, axis=-1))
+    _series_shape(rate=r.shape, values=v.shape[:-1], dates=years.shape[:-1])
+    return _leading(np.sum(v * (1.0 + r[..., None]) ** -years, axis=-1))
 
 
 def _check_sign_change(v: np.ndarray, function: str) -> None:
@@ -280,8 +289,10 @@ def irr(values: Any, guess: Any = 0.1) -> float | np.ndarray:
     v = _values(values)
     _check_sign_change(v, "IRR")
     g = _rate(guess, "guess")
+    shape = _series_shape(values=v.shape[:-1], guess=g.shape)
+    v = np.broadcast_to(v, shape + v.shape[-1:])
     t = np.arange(v.shape[-1], dtype=float)
-    return _leading(_solve_rate(v, t, np.broadcast_to(g, v.shape[:-1]), "IRR"))
+    return _leading(_solve_rate(v, t, np.broadcast_to(g, shape), "IRR"))
 
 
 def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
@@ -322,7 +333,10 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     years = _exponents_in_years(v, dates)
     _check_sign_change(v, "XIRR")
     g = _rate(guess, "guess")
-    return _leading(_solve_rate(v, years, np.broadcast_to(g, v.shape[:-1]), "XIRR"))
+    shape = _series_shape(values=v.shape[:-1], dates=years.shape[:-1], guess=g.shape)
+    v = np.broadcast_to(v, shape + v.shape[-1:])
+    years = np.broadcast_to(years, shape + years.shape[-1:])
+    return _leading(_solve_rate(v, years, np.broadcast_to(g, shape), "XIRR"))
 
 
 def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarray:
@@ -355,8 +369,10 @@ def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarr
     """
     v = _values(values)
     _check_sign_change(v, "MIRR")
-    fr = _rate(finance_rate, "finance_rate")[..., None]
-    rr = _rate(reinvest_rate, "reinvest_rate")[..., None]
+    fr = _rate(finance_rate, "finance_rate")
+    rr = _rate(reinvest_rate, "reinvest_rate")
+    _series_shape(values=v.shape[:-1], finance_rate=fr.shape, reinvest_rate=rr.shape)
+    fr, rr = fr[..., None], rr[..., None]
     n = v.shape[-1]
     t = np.arange(n, dtype=float)
     future_positive = np.sum(np.where(v > 0, v, 0.0) * (1.0 + rr) ** (n - 1 - t), axis=-1)
@@ -463,4 +479,5 @@ def _tvm_args(rate, nper, a, b, names=("rate", "nper", "pv", "fv")):
     n = check_range(names[1], nper, gt=0)
     x = as_real(names[2], a)
     y = as_real(names[3], b)
+    _series_shape(**{names[0]: r.shape, names[1]: n.shape, names[2]: x.shape, names[3]: y.shape})
     return np.broadcast_arrays(r, n, x, y)

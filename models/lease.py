@@ -19,11 +19,12 @@ Timing conventions (stated, because they move NPV):
   ``escalator_per_year_frac`` at each anniversary of commencement.
 - A delay shifts every phase's ready-for-service month, and so every rent, power, opex and debt-service
   flow, by the same number of months; capex is drawn on its original construction schedule (it is committed).
-- The residual value (exit cap rate on the NOI of the last 12 lease months, less exit costs) is realised on
-  the month after the lease ends, with the repayment of any debt still outstanding.
-- Project debt is drawn pro rata with capex (loan-to-cost), interest is capitalised until commencement, then
-  paid monthly with principal over the tenor (annuity, straight line or bullet); the rate is a nominal annual
-  rate compounded monthly (rate / 12), as lenders quote it.
+- The residual value (exit cap rate on the NOI of the last 12 lease months, less exit costs, floored at zero)
+  is realised on the month after the lease ends, with the repayment of any debt still outstanding.
+- Project debt is drawn pro rata with capex (loan-to-cost); interest accrues monthly in arrears at the
+  nominal annual rate / 12, as lenders quote it (so the lender's periodic yield is exactly the stated rate),
+  is capitalised until commencement and paid from then on with principal over the tenor (annuity, straight
+  line or bullet).
 - Tenant credit is either an annual default probability (expected-value: rent is weighted by the
   probability the tenant has not defaulted, power by the same) or a default month (deterministic); a backstop
   share of rent keeps being paid after default.
@@ -146,7 +147,8 @@ class LeaseInputs(InputModel):
     amortisation: Literal["annuity", "straight_line", "bullet"] = Field("annuity", description="Repayment profile")
     debt_upfront_fee_frac: float = Field(0.0, ge=0, lt=0.2, description="Fees on the commitment, paid at close")
     # valuation
-    valuation_date: dt.date | None = Field(None, description="Date NPVs are taken at; default construction start")
+    valuation_date: dt.date | None = Field(None, description=(
+        "Date NPVs are taken at; default the first day of the construction-start month"))
     discount_rate_per_year_frac: float = Field(0.08, gt=-1, le=1, description="Unlevered discount rate [fraction]")
     equity_discount_rate_per_year_frac: float | None = Field(None, gt=-1, le=1, description=(
         "Discount rate for levered flows; default the unlevered rate [fraction]"))
@@ -189,6 +191,19 @@ class LeaseInputs(InputModel):
         if self.renewals_assumed > self.renewal_options:
             raise HashleaseError("renewals_assumed", self.renewals_assumed,
                                  f"<= renewal_options ({self.renewal_options})")
+        if self.free_rent_months >= self.term_months:
+            raise HashleaseError("free_rent_months", self.free_rent_months,
+                                 f"< the term in months ({self.term_months})")
+        end = self.commencement_month + self.term_months
+        for i, phase in enumerate(self.phases_resolved):
+            if phase.ready_for_service_month + self.delay_months >= end:
+                raise HashleaseError(f"phases[{i}].ready_for_service_month", phase.ready_for_service_month,
+                                     f"before the lease ends (month {end - self.delay_months} less any delay)")
+        if self.loan_to_cost_frac > 0 and self.commencement_month + 12 * self.debt_tenor_years <= \
+                self.construction_months - 1:
+            raise HashleaseError("debt_tenor_years", self.debt_tenor_years, "long enough to reach the last capex "
+                                 f"draw (month {self.construction_months - 1}) from commencement (month "
+                                 f"{self.commencement_month})")
         if self.valuation_date is not None and self.valuation_date > self.lease_end_date:
             raise HashleaseError("valuation_date", str(self.valuation_date),
                                  f"on or before the lease end ({self.lease_end_date})")
@@ -339,7 +354,8 @@ def _kernel(batch: _Batch, dates: np.ndarray) -> dict[str, np.ndarray]:
     # residual: exit cap on the last 12 lease months' NOI, realised the month after the lease ends
     last_year = (m >= lease_end - 12) & (m < lease_end)
     final_noi = np.sum(noi * last_year, axis=1, keepdims=True)
-    exit_value = np.nan_to_num(final_noi / col["exit_cap"]) * (1.0 - col["exit_cost_frac"])
+    # a building whose NOI is negative is not sold for a negative price: its residual is floored at zero
+    exit_value = np.maximum(np.nan_to_num(final_noi / col["exit_cap"]), 0.0) * (1.0 - col["exit_cost_frac"])
     at_end = m == lease_end
     residual = exit_value * at_end
     unlevered = noi - capex + residual
@@ -363,6 +379,14 @@ def _kernel(batch: _Batch, dates: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _debt(col, capex, noi, m, k, lease_end) -> dict[str, np.ndarray]:
+    """Project debt month by month, in arrears at the stated rate.
+
+    The balance carried into month m accrues one month's interest (rate / 12), due on month m's date:
+    capitalised before commencement, paid in cash from commencement. Repayment starts at commencement:
+    ``remaining`` = payments left including this one (annuity: the level payment on the carried balance;
+    straight line: balance / remaining; bullet: all at the last). This month's draw is added after the
+    payment. Whatever is left at the lease end (the residual month) is repaid there as a balloon.
+    """
     S, M = capex.shape
     i = col["interest_rate_per_year_frac"][:, 0] / 12.0
     tenor = 12.0 * col["debt_tenor_years"][:, 0]
@@ -380,23 +404,22 @@ def _debt(col, capex, noi, m, k, lease_end) -> dict[str, np.ndarray]:
     balance_end = np.zeros((S, M))
     balance = np.zeros(S)
     for month in range(M):
-        balance = balance + draws[:, month]
         interest = balance * i
         building = month < commencement
-        operating = ~building & (month < np.minimum(commencement + tenor, end + 1))
-        interest_capitalised[:, month] = np.where(building, interest, 0.0)
-        interest_paid[:, month] = np.where(operating, interest, 0.0)
         remaining = commencement + tenor - month
+        repaying = ~building & (remaining >= 1) & (month <= end)
         with np.errstate(divide="ignore", invalid="ignore"):
-            annuity_payment = np.where(i > 0, balance * i / -np.expm1(-remaining * np.log1p(i)),
-                                       balance / remaining)
-            principal = np.select([kind == 0, kind == 1], [annuity_payment - interest, balance / remaining], 0.0)
-        principal = np.where(operating & (remaining > 1), np.minimum(principal, balance), 0.0)
-        last = (operating & (remaining <= 1)) | (month >= end)
+            annuity_payment = np.where(i > 0, balance * i / -np.expm1(-remaining * np.log1p(i)), balance / remaining)
+            principal = np.select([kind == 0, kind == 1], [annuity_payment - interest, balance / remaining],
+                                  np.where(remaining <= 1, balance, 0.0))
+        principal = np.where(repaying, np.clip(principal, 0.0, balance), 0.0)
+        interest_capitalised[:, month] = np.where(building, interest, 0.0)
+        interest_paid[:, month] = np.where(building, 0.0, interest)
         scheduled[:, month] = principal
-        balance_after = np.where(building, balance + interest, balance - principal)
-        balloon[:, month] = np.where(last, balance_after, 0.0)
-        balance = np.where(last, 0.0, balance_after)
+        balance = np.where(building, balance + interest, balance - principal) + draws[:, month]
+        last = month >= end
+        balloon[:, month] = np.where(last, balance, 0.0)
+        balance = np.where(last, 0.0, balance)
         balance_end[:, month] = balance
     return {"debt_draw_usd": draws, "debt_fees_usd": fees, "interest_paid_usd": interest_paid,
             "interest_capitalised_usd": interest_capitalised, "principal_usd": scheduled + balloon,
@@ -549,7 +572,8 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     f = batch.fields
     rows = np.array([_rows(x) for x in inputs])
     live = np.arange(M)[None, :] < rows[:, None]
-    valuation = np.array([np.datetime64(x.valuation_date or x.construction_start, "D") for x in inputs])
+    valuation = np.array([np.datetime64(x.valuation_date, "D") if x.valuation_date else
+                          x.start_month.astype("datetime64[D]") for x in inputs])
     all_dates = np.concatenate([valuation[:, None], dates], axis=1)
     notes: list[list[str]] = [[] for _ in range(S)]
 

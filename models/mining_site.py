@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
+from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
 
@@ -88,6 +89,13 @@ class MiningSiteInputs(InputModel):
         if self.curtailment_share_frac is not None and self.curtailment_hours_per_month is not None:
             raise HashleaseError("curtailment_hours_per_month", self.curtailment_hours_per_month,
                                  "left out when curtailment_share_frac is given (one or the other)")
+        if self.fleet_hashrate_th_s <= 0:
+            raise HashleaseError("fleet", "0 TH/s", "at least one machine (units > 0 on some line)")
+        if self.refresh_every_years is not None:
+            months = 12 * self.refresh_every_years
+            if abs(months - round(months)) > 1e-9:
+                raise HashleaseError("refresh_every_years", self.refresh_every_years,
+                                     "a whole number of months (12 x years a whole number)")
         if self.fleet_site_mw > self.site_mw * (1 + 1e-9):
             raise HashleaseError("fleet", f"{self.fleet_site_mw:,.2f} MW at the meter (x PUE {self.pue:g})",
                                  f"<= site_mw ({self.site_mw:g} MW)", detail="the fleet draws more power than "
@@ -124,15 +132,22 @@ def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarr
     >>> lines["mining_revenue_usd"].tolist()  # 400 PH/s x hashprice x days; at $20 the fleet is switched off
     [[620000.0, 560000.0], [0.0, 0.0]]
     """
-    h = np.atleast_2d(np.asarray(hashprice_usd_per_ph_day, dtype=float))
-    days = np.atleast_2d(np.asarray(days_in_month, dtype=float))
-    paths, months = np.broadcast_shapes(h.shape, days.shape)
+    h = np.atleast_2d(check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0))
+    days = np.atleast_2d(check_range("days_in_month", days_in_month, ge=28, le=31))
+    scale = check_range("revenue_scale", revenue_scale, ge=0)
+    if h.ndim != 2 or days.ndim != 2:
+        raise HashleaseError("hashprice_usd_per_ph_day", f"{h.ndim} dimensions", "(paths, months)")
+    try:
+        paths, months = np.broadcast_shapes(h.shape, days.shape, np.shape(scale) + (1,) * (2 - np.ndim(scale)))
+    except ValueError:
+        raise HashleaseError("hashprice_usd_per_ph_day", f"shape {h.shape}", f"months matching days_in_month "
+                             f"{days.shape}") from None
+    revenue_scale = scale
     m = np.arange(months)
     refresh = np.zeros(months, dtype=bool)
     if site.refresh_every_years is not None:
-        step = 12.0 * site.refresh_every_years
-        marks = np.arange(step, months, step)
-        refresh[np.floor(marks).astype(int)] = True
+        step = int(round(12 * site.refresh_every_years))
+        refresh[step::step] = True
     generation = np.cumsum(refresh)                     # refreshes done by month m (inclusive)
     efficiency = site.fleet_efficiency_j_per_th * (1.0 - site.refresh_efficiency_gain_frac) ** generation
     th_s = site.fleet_hashrate_th_s * site.fleet_efficiency_j_per_th / efficiency  # same power, more TH/s

@@ -78,7 +78,8 @@ class MarketProjection(InputModel):
         "Difficulty growth per month [fraction/month]; default 0 unless a hashrate path is given"))
     hashrate_path_eh_s: tuple[float, ...] | None = Field(None, min_length=1, description=(
         "Network hashrate per month, one value per month [EH/s]"))
-    btc_price_usd: float = Field(gt=0, description="BTC price at the start [USD/BTC]")
+    btc_price_usd: float | None = Field(None, gt=0, description=(
+        "BTC price at the start [USD/BTC]; give this or btc_price_path_usd"))
     btc_price_growth_per_year_frac: float | None = Field(None, gt=-1, le=10, description=(
         "BTC price growth per year, compounded monthly [fraction/year]; default 0 unless a path is given"))
     btc_price_path_usd: tuple[float, ...] | None = Field(None, min_length=1, description=(
@@ -93,9 +94,16 @@ class MarketProjection(InputModel):
         if self.difficulty_growth_per_month_frac is not None and self.hashrate_path_eh_s is not None:
             raise HashleaseError("hashrate_path_eh_s", "given", "left out when difficulty_growth_per_month_frac "
                                  "is given (one or the other)")
+        if (self.btc_price_usd is None) == (self.btc_price_path_usd is None):
+            raise HashleaseError("btc_price_usd", self.btc_price_usd, "given, or btc_price_path_usd given "
+                                 "(exactly one: a path starts at its own first price)")
         if self.btc_price_growth_per_year_frac is not None and self.btc_price_path_usd is not None:
             raise HashleaseError("btc_price_path_usd", "given", "left out when btc_price_growth_per_year_frac is "
                                  "given (one or the other)")
+        growth = self.difficulty_growth_per_month_frac or 0.0
+        if growth < 0 and self.difficulty * (1 + growth) ** self.months < 1:
+            raise HashleaseError("difficulty_growth_per_month_frac", growth, "a decline that keeps difficulty "
+                                 f">= 1 (its floor) over {self.months} months")
         fees = [n for n in ("fees_btc_per_block", "fees_path_btc_per_block", "fee_share_frac")
                 if getattr(self, n) is not None]
         if len(fees) != 1:
@@ -111,6 +119,19 @@ class MarketProjection(InputModel):
             if bad:
                 raise HashleaseError(f"{name}[{bad[0]}]", path[bad[0]], ">= 0" if low < 0 else "> 0")
         return self
+
+
+    @property
+    def starting_btc_price_usd(self) -> float:
+        """BTC price of the first month: ``btc_price_usd`` or the path's first value. [USD/BTC]"""
+        return self.btc_price_usd if self.btc_price_usd is not None else self.btc_price_path_usd[0]
+
+
+def _path(p: MarketProjection, name: str, months: int) -> np.ndarray:
+    values = getattr(p, name)
+    if len(values) < months:
+        raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})")
+    return np.asarray(values[:months], dtype=float)[None, :]
 
 
 def _month_dates(start: dt.date, months: int) -> np.ndarray:
@@ -132,6 +153,10 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
     (2, 12)
     """
     n = months or p.months
+    if btc_price_usd is not None:
+        btc_price_usd = np.asarray(btc_price_usd, dtype=float)
+        if btc_price_usd.ndim != 2 or btc_price_usd.shape[1] != n:
+            raise HashleaseError("btc_price_usd", f"shape {btc_price_usd.shape}", f"(paths, {n}) price paths")
     dates = _month_dates(p.start, n + 1)
     seconds = (dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY
     m = np.arange(n, dtype=float)
@@ -142,26 +167,31 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
         difficulty = p.difficulty * (1.0 + growth) ** m
         hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
     else:
-        path = np.asarray(p.hashrate_path_eh_s[:n], dtype=float)[None, :] * 1e18
-        ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
+        path = _path(p, "hashrate_path_eh_s", n) * 1e18
+        if n > 1:
+            ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
+        else:
+            ratio = np.ones_like(path)
         hashrate = path
+        # difficulty trails the path by one retarget lag; month 0 keeps today's difficulty, and the first
+        # retarget (within two weeks) brings it to the path
         difficulty = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
-        difficulty = difficulty * (p.difficulty / difficulty[:, :1])  # anchored on today's difficulty
+        difficulty[:, 0] = p.difficulty
     interval = difficulty * TWO_32 / hashrate
     blocks = seconds / interval
     height = p.block_height + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
                                              axis=1)
     subsidy = (cumulative_subsidy_btc(height + blocks) - cumulative_subsidy_btc(height)) / blocks
     if btc_price_usd is not None:
-        price = np.asarray(btc_price_usd, dtype=float)
+        price = btc_price_usd
     elif p.btc_price_path_usd is not None:
-        price = np.asarray(p.btc_price_path_usd[:n], dtype=float)[None, :]
+        price = _path(p, "btc_price_path_usd", n)
     else:
         price = p.btc_price_usd * (1.0 + (p.btc_price_growth_per_year_frac or 0.0)) ** (m / 12.0)[None, :]
     if p.fee_share_frac is not None:
         fees = subsidy * p.fee_share_frac / (1.0 - p.fee_share_frac)
     elif p.fees_path_btc_per_block is not None:
-        fees = np.asarray(p.fees_path_btc_per_block[:n], dtype=float)[None, :]
+        fees = _path(p, "fees_path_btc_per_block", n)
     else:
         fees = np.full((1, n), float(p.fees_btc_per_block))
     shape = np.broadcast_shapes(difficulty.shape, price.shape, fees.shape, subsidy.shape)

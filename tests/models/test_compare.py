@@ -82,7 +82,7 @@ def test_price_growth_path_and_fee_share():
     grown = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_growth_per_year_frac": 0.5}))
     assert grown["btc_price_usd"].iloc[12] == pytest.approx(150_000, rel=1e-12)  # a year at +50%
     path = tuple(float(x) for x in np.linspace(80_000, 120_000, 36))
-    by_path = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_path_usd": path}))
+    by_path = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_usd": None, "btc_price_path_usd": path}))
     np.testing.assert_allclose(by_path["btc_price_usd"], path)
     share = hashprice_projection(MarketProjection(**{**FLAT, "fees_btc_per_block": None, "fee_share_frac": 0.2}))
     np.testing.assert_allclose(share["reward_btc_per_block"], 1.5625 / 0.8, rtol=1e-14)
@@ -154,15 +154,17 @@ def test_unprofitable_months_are_switched_off():
 
 
 def test_level_mining_npv_equals_the_annuity_by_hand():
-    # constant hashprice, no halving, no refresh: net = (400 PH x h - 7 MW x 24 h x $50) x days - opex
-    inputs = example_comparison(market={**FLAT, "months": 36, "block_height": 1_050_000,
+    # constant hashprice, no halving, no refresh: net = (400 PH x h - 7 MW x 24 h x $50) x days - opex,
+    # over the comparison's 37 months (a 2-year lease after 12 months of construction, plus its residual month)
+    inputs = example_comparison(market={**FLAT, "months": 37, "block_height": 1_050_000,
                                         "difficulty_growth_per_month_frac": 0.0, "btc_price_growth_per_year_frac": 0.0},
                                 mining={**S21_SITE, "opex_usd_per_mw_month": 1_000, "refresh_every_years": None,
                                         "salvage_usd_per_th_s": 0.0},
-                                lease={"site_mw": 10, "critical_it_mw": 8}, horizon_months=36,
+                                lease={"site_mw": 10, "critical_it_mw": 8, "term_years": 2},
                                 discount_rate_per_year_frac=0.09)
+    assert inputs.horizon == 37
     h = 1e15 * 86_400 / (100e12 * 2**32) * 1.5625 * 100_000
-    months = _months(dt.date(2026, 1, 1), 37)
+    months = _months(dt.date(2026, 1, 1), 38)
     flows = [(400 * h - 7.0 * 24 * 50) * (b - a).days - 10_000 for a, b in zip(months, months[1:])]
     by_hand = sum(f / 1.09 ** ((d - dt.date(2026, 1, 1)).days / 365) for f, d in zip(flows, months))
     assert compare_site(inputs).mining_npv_usd == pytest.approx(by_hand, rel=1e-12)
@@ -279,8 +281,11 @@ def test_gbm_mean_matches_the_stated_drift(base):
     (lambda: example_comparison(horizon_months=6), "horizon_months", ">= lease.construction_months (12)"),
     (lambda: example_comparison(market={"start": "2026-03-01"}), "market.start", "lease.construction_start"),
     (lambda: MarketProjection(**{**FLAT, "fees_btc_per_block": None}), "fees_btc_per_block", "exactly one of"),
-    (lambda: MarketProjection(**{**FLAT, "btc_price_path_usd": (1.0, 2.0)}), "btc_price_path_usd",
-     "one value per month (36)"),
+    (lambda: MarketProjection(**{**FLAT, "btc_price_usd": None, "btc_price_path_usd": (1.0, 2.0)}),
+     "btc_price_path_usd", "one value per month (36)"),
+    (lambda: MarketProjection(**{**FLAT, "btc_price_path_usd": (1.0,) * 36}), "btc_price_usd", "exactly one"),
+    (lambda: MarketProjection(**{**FLAT, "months": 1200, "difficulty_growth_per_month_frac": -0.49}),
+     "difficulty_growth_per_month_frac", "keeps difficulty >= 1"),
     (lambda: MarketProjection(**{**FLAT, "difficulty": 0}), "difficulty", "> 0"),
     (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S9", "units": 10}]}), "model",
      "one of 'Antminer S19j Pro'"),
@@ -289,10 +294,105 @@ def test_gbm_mean_matches_the_stated_drift(base):
      "lease_delay_probabilities", "one probability >= 0 per delay choice"),
     (lambda: with_input(example_comparison(), "lease.rent", 100), "path", "a field of lease"),
 ], ids=["negative-volatility", "fleet-over-site-power", "refresh-period-0", "horizon-shorter-than-construction",
-        "market-start-elsewhere", "no-fees", "short-price-path", "zero-difficulty", "unknown-asic", "fleet-line-empty",
+        "market-start-elsewhere", "no-fees", "short-price-path", "price-and-path", "difficulty-to-zero", "zero-difficulty", "unknown-asic", "fleet-line-empty",
         "delay-probabilities", "unknown-path"])
 def test_bad_input_names_the_field(build, field, fragment):
     with pytest.raises(HashleaseError) as info:
         build()
     assert info.value.arg == field
     assert fragment in str(info.value)
+
+
+# --- regressions from review ------------------------------------------------------------------------------
+
+def test_monte_carlo_delay_keeps_the_whole_lease_and_its_residual(base):
+    withexit = with_input(base, "lease.exit_cap_rate_frac", 0.08)
+    result = monte_carlo(withexit, MonteCarloSpec(paths=3, seed=1, btc_volatility_per_year_frac=0.0,
+                                                  lease_delay_months_choices=(6,)))
+    delayed = with_input(withexit, "lease.delay_months", 6)
+    assert delayed.horizon == withexit.horizon + 6
+    np.testing.assert_allclose(result.lease_npv_usd, compare_site(delayed).lease_npv_usd, rtol=1e-12)
+    np.testing.assert_allclose(result.mining_npv_usd, compare_site(delayed).mining_npv_usd, rtol=1e-12)
+
+
+def test_monte_carlo_answer_does_not_depend_on_chunk_size(base):
+    spec = dict(paths=2_500, seed=3, difficulty_growth_low_per_month_frac=0.0, difficulty_growth_high_per_month_frac=0.03,
+                lease_delay_months_choices=(0, 3), tenant_default_probability_per_year_frac=0.05)
+    a = monte_carlo(base, MonteCarloSpec(**spec, chunk_paths=1_000))
+    b = monte_carlo(base, MonteCarloSpec(**spec, chunk_paths=3_000))
+    np.testing.assert_array_equal(a.mining_npv_usd, b.mining_npv_usd)
+    np.testing.assert_array_equal(a.lease_npv_usd, b.lease_npv_usd)
+
+
+def test_a_zero_default_probability_draws_no_default(base):
+    risky = with_input(base, "lease.default_probability_per_year_frac", 0.2)
+    result = monte_carlo(risky, MonteCarloSpec(paths=2, seed=0, btc_volatility_per_year_frac=0.0,
+                                               tenant_default_probability_per_year_frac=0.0))
+    safe = compare_site(with_input(risky, "lease.default_probability_per_year_frac", None))
+    np.testing.assert_allclose(result.lease_npv_usd, safe.lease_npv_usd, rtol=1e-12)
+
+
+def test_horizon_before_the_lease_ends_is_refused(base):
+    with pytest.raises(HashleaseError, match="horizon_months must be >= 133"):
+        with_input(base, "horizon_months", 60)
+
+
+def test_sensitivities_share_one_horizon(base):
+    from hashlease.models.compare import _same_horizon
+    variants = _same_horizon([with_input(base, "lease.delay_months", d) for d in (0, 6)])
+    assert {v.horizon for v in variants} == {base.horizon + 6}
+    bars = tornado(base).set_index("input")
+    # moving the delay moves the lease only: mining's NPV over the shared horizon is the same in both bars
+    low, high = _same_horizon([with_input(base, "lease.delay_months", d) for d in (0, 6)])
+    assert compare_site(low).mining_npv_usd == compare_site(high).mining_npv_usd
+    assert bars.loc["lease.delay_months", "npv_difference_high_usd"] < bars.loc["lease.delay_months",
+                                                                                 "npv_difference_low_usd"]
+
+
+def test_tornado_clips_steps_to_the_accepted_range(base):
+    from hashlease.models import TornadoStep
+    bars = tornado(base, [TornadoStep("mining.uptime_frac", 0.05)])
+    assert bars.at[0, "high_value"] == 1.0
+
+
+def test_price_path_breakeven_scales_the_path(base):
+    flat = dict(btc_price_usd=None, btc_price_growth_per_year_frac=None, btc_price_path_usd=(93_450.0,) * 133)
+    by_path = example_comparison(market=flat)
+    by_level = example_comparison(market={"btc_price_growth_per_year_frac": 0.0})
+    assert breakeven_btc_price_vs_lease(by_path) == pytest.approx(breakeven_btc_price_vs_lease(by_level), rel=1e-9)
+
+
+def test_no_price_breaks_even_when_mining_wins_regardless(base):
+    with pytest.raises(HashleaseError, match="mining wins at any price"):
+        breakeven_btc_price_vs_lease(with_input(base, "lease.rent_usd_per_kw_month", 1.0))
+
+
+def test_hashrate_path_inconsistent_with_difficulty_retargets_within_a_month():
+    table = hashprice_projection(MarketProjection(**{**FLAT, "months": 3, "hashrate_path_eh_s": (1000.0,) * 3}))
+    assert table["block_interval_s"].iloc[0] < 600  # today's difficulty is behind the path...
+    np.testing.assert_allclose(table["block_interval_s"].iloc[1:], 600.0, rtol=1e-12)  # ...until it retargets
+    one = hashprice_projection(MarketProjection(**{**FLAT, "months": 1, "hashrate_path_eh_s": (700.0,)}))
+    assert len(one) == 1
+
+
+def test_projection_longer_than_a_path_is_refused():
+    from hashlease.models import project_market
+    market = MarketProjection(**{**FLAT, "months": 12, "btc_price_usd": None, "btc_price_path_usd": (1e5,) * 12})
+    with pytest.raises(HashleaseError, match=r"btc_price_path_usd must be one value per month \(24\)"):
+        project_market(market, months=24)
+
+
+@pytest.mark.parametrize(("site", "field"), [
+    ({"fleet": [{"model": "Antminer S21", "units": 0}]}, "fleet"),
+    ({"refresh_every_years": 0.05}, "refresh_every_years"),
+], ids=["no-machines", "refresh-not-whole-months"])
+def test_mining_site_refuses(site, field):
+    with pytest.raises(HashleaseError) as info:
+        MiningSiteInputs(**{**S21_SITE, **site})
+    assert info.value.arg == field
+
+
+def test_mining_cash_flows_refuse_nan_hashprice():
+    from hashlease.models import mining_cash_flows
+    with pytest.raises(HashleaseError, match=r"hashprice_usd_per_ph_day\[0, 0\] must be >= 0, got nan"):
+        mining_cash_flows(MiningSiteInputs(**S21_SITE), [[np.nan, 60.0]], [31, 28])

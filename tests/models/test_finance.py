@@ -157,3 +157,19 @@ def test_bad_input(call, arg, fragment):
 def test_no_sign_change_says_which_series_and_why():
     with pytest.raises(HashleaseError, match=r"values\[1\].*at least one positive and one negative.*#NUM!"):
         irr(np.array([[-100.0, 150.0], [100.0, 200.0]]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda v, d: npv([0.1, 0.2, 0.3], [v, v]),
+    lambda v, d: xnpv([0.1, 0.2, 0.3], [v, v], d),
+    lambda v, d: irr([v, v], guess=[0.1, 0.2, 0.3]),
+    lambda v, d: pv([0.01, 0.02], [10, 20, 30], 100),
+], ids=["npv", "xnpv", "irr-guess", "pv"])
+def test_series_shapes_that_do_not_line_up_are_refused(call):
+    with pytest.raises(HashleaseError, match="one per series"):
+        call([-100, 10, 120], ["2025-01-01", "2025-06-01", "2026-01-01"])
+
+
+def test_dates_per_series_broadcast_against_one_series_alike_in_xnpv_and_xirr():
+    v, d = [-100, 10, 120], ["2025-01-01", "2025-06-01", "2026-01-01"]
+    assert xnpv(0.1, v, [d, d]).shape == (2,) and xirr(v, [d, d]).shape == (2,)

@@ -173,6 +173,17 @@ def test_power_pass_through_nets_to_zero_and_gross_does_not():
     assert gross.loc["2027-01-01", "noi_usd"] == pytest.approx(130 * 100_000 - 3_868_800, rel=1e-12)
 
 
+def test_residual_of_a_loss_making_building_is_zero():
+    table = lease_schedule(lease(lease_structure="modified_gross", landlord_opex_usd_per_kw_month=200,
+                                 exit_cap_rate_frac=0.05))
+    assert table["noi_usd"].iloc[-2] < 0 and table["residual_value_usd"].iloc[-1] == 0
+
+
+def test_default_valuation_date_is_the_first_of_the_start_month():
+    assert lease_summary(lease(construction_start="2026-01-31")).unlevered_npv_usd == pytest.approx(
+        lease_summary(lease(construction_start="2026-01-01")).unlevered_npv_usd, rel=1e-14)
+
+
 def test_residual_is_exit_cap_on_last_year_noi():
     table = lease_schedule(lease(exit_cap_rate_frac=0.065, exit_cost_frac=0.02, escalator_per_year_frac=0.03))
     last_year_noi = 12 * 130 * 1.03**9 * 100_000
@@ -187,19 +198,30 @@ def test_annuity_debt_service_is_level_and_repays_everything():
                    debt_upfront_fee_frac=0.015)
     table = lease_schedule(inputs)
     i = 0.072 / 12
-    balance_at_commencement = table["debt_balance_usd"].iloc[11]
-    # capitalised interest: draws accrue at i per month until commencement
-    assert balance_at_commencement == pytest.approx(
-        sum(d * (1 + i) ** (12 - k) for k, d in enumerate(table["debt_draw_usd"].iloc[:12])), rel=1e-12)
-    payment = balance_at_commencement * i / (1 - (1 + i) ** -96)  # level annuity, 96 months
+    carried = table["debt_balance_usd"].iloc[11]  # the balance carried into commencement (month 12)
+    # each draw accrues one month's interest per month it is outstanding, in arrears, capitalised until month 12
+    assert carried == pytest.approx(
+        sum(d * (1 + i) ** (11 - k) for k, d in enumerate(table["debt_draw_usd"].iloc[:12])), rel=1e-12)
+    payment = carried * i / (1 - (1 + i) ** -96)  # level annuity, 96 monthly payments in arrears
     service = table["debt_service_usd"].iloc[12:12 + 96]
-    np.testing.assert_allclose(service.iloc[:-1], payment, rtol=1e-10)
+    np.testing.assert_allclose(service, payment, rtol=1e-10)
     assert table["debt_balance_usd"].iloc[12 + 95] == pytest.approx(0.0, abs=1e-3)
-    assert table["principal_usd"].sum() == pytest.approx(balance_at_commencement, rel=1e-12)
+    assert table["principal_usd"].sum() == pytest.approx(carried, rel=1e-12)
     assert table["debt_fees_usd"].sum() == pytest.approx(0.015 * 0.8 * 1e9, rel=1e-12)
     summary = lease_summary(inputs)
     year_one_service = table["debt_service_usd"].iloc[12:24].sum()
     assert summary.min_dscr == pytest.approx(12 * 130 * 100_000 / year_one_service, rel=1e-12)
+
+
+@pytest.mark.parametrize("amortisation", ["annuity", "straight_line", "bullet"])
+def test_lender_earns_exactly_the_stated_rate(amortisation):
+    # the lender's monthly cash (draws out; interest and principal in) has a periodic IRR of rate / 12
+    table = lease_schedule(lease(loan_to_cost_frac=0.6, interest_rate_per_year_frac=0.06, debt_tenor_years=5,
+                                 amortisation=amortisation, phases=(Phase(critical_it_mw=50, ready_for_service_month=8),
+                                                                    Phase(critical_it_mw=50, ready_for_service_month=12))))
+    lender = (-table["debt_draw_usd"] + table["interest_paid_usd"] + table["principal_usd"]).to_numpy()
+    from hashlease.models import irr
+    assert irr(lender) * 12 == pytest.approx(0.06, rel=1e-9)
 
 
 def test_bullet_debt_repays_at_lease_end_and_dscr_ignores_the_balloon():
@@ -286,10 +308,18 @@ def test_schedule_npv_and_irr_match_libreoffice(tmp_path, libreoffice):
     (dict(term_yrs=10), "term_yrs", "a known field"),
     (dict(renewals_assumed=1), "renewals_assumed", "<= renewal_options"),
     (dict(loan_to_cost_frac=1.0), "loan_to_cost_frac", "< 1"),
+    (dict(free_rent_months=120), "free_rent_months", "< the term in months (120)"),
+    (dict(term_years=1, phases=({"critical_it_mw": 50, "ready_for_service_month": 6},
+                                {"critical_it_mw": 50, "ready_for_service_month": 40})),
+     "phases[1].ready_for_service_month", "before the lease ends"),
+    (dict(construction_months=36, loan_to_cost_frac=0.5, debt_tenor_years=1,
+          phases=({"critical_it_mw": 50, "ready_for_service_month": 6},
+                  {"critical_it_mw": 50, "ready_for_service_month": 36})), "debt_tenor_years", "last capex draw"),
 ], ids=["term-0", "escalator-minus-100pct", "escalator-below-minus-100pct", "ramp-larger-than-it",
         "phases-out-of-order", "valuation-after-end", "negative-mw", "nan-mw", "no-pue-or-site-mw",
         "site-smaller-than-it", "unknown-structure", "missing-noi-margin", "two-credit-models", "bad-curve",
-        "bad-date", "text-rent", "unknown-field", "renewals-beyond-options", "ltc-100pct"])
+        "bad-date", "text-rent", "unknown-field", "renewals-beyond-options", "ltc-100pct", "free-rent-beyond-term",
+        "phase-after-lease-end", "tenor-before-last-draw"])
 def test_bad_input_names_the_field(override, field, fragment):
     with pytest.raises(HashleaseError) as info:
         lease(**override)
