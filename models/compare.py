@@ -582,7 +582,7 @@ def _draws(inputs: SiteComparisonInputs, spec: MonteCarloSpec, rng: np.random.Ge
     term = inputs.lease.term_months
     if spec.tenant_default_probability_per_year_frac is not None:
         monthly = 1.0 - (1.0 - spec.tenant_default_probability_per_year_frac) ** (1.0 / 12.0)
-        uniform = rng.uniform(size=n)
+        uniform = 1.0 - rng.uniform(size=n)  # in (0, 1]: its log is finite
         if monthly > 0:  # the first month of default, geometric with this monthly hazard
             default = np.floor(np.log(uniform) / np.log1p(-monthly))
             default = np.where(default < term, default, -1).astype(int)
