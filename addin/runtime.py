@@ -37,7 +37,7 @@ COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALU
 #: Accepted-range wordings that describe a wrong type or choice (#VALUE!); every other domain error is #NUM!.
 _VALUE_WORDINGS = ("one of", "a finite real number", "a number", "a whole number", "a date", "given",
                    "a known field", "true or false", "a UTC timestamp", "dates", "exactly one", "left out",
-                   "a series of cash flows", "a LeaseInputs", "at least", "at most")
+                   "a series of cash flows", "a LeaseInputs", "a list")
 MAX_MESSAGE = 255
 
 
@@ -321,7 +321,8 @@ def invoke(name: str, *raw: Any) -> Any:
                 shapes = " and ".join(f"{a[0]}x{a[1]}" for a in arrays)
                 raise ExcelError("#VALUE!", f"{name}: ranges of {shapes} cells do not line up (use ranges "
                                             "of the same size, or single cells)") from None
-        return _to_excel(fn, fn.call(*values))
+        with np.errstate(all="ignore"):  # overflow and the like are judged on the result (finite or #NUM!)
+            return _to_excel(fn, fn.call(*values))
     except Exception as exc:  # every failure becomes one Excel error, never a traceback in a cell
         raise _error(name, exc) from None
 

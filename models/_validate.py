@@ -181,8 +181,8 @@ _ACCEPTED_BY_TYPE = {
     "date_parsing": lambda ctx: "a date (YYYY-MM-DD)",
     "date_from_datetime_parsing": lambda ctx: "a date (YYYY-MM-DD)",
     "date_type": lambda ctx: "a date (YYYY-MM-DD)",
-    "too_short": lambda ctx: f"at least {ctx.get('min_length')} item(s)",
-    "too_long": lambda ctx: f"at most {ctx.get('max_length')} item(s)",
+    "too_short": lambda ctx: f"a list of at least {ctx.get('min_length')} item(s)",
+    "too_long": lambda ctx: f"a list of at most {ctx.get('max_length')} item(s)",
 }
 
 
