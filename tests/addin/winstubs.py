@@ -62,7 +62,12 @@ def _not_wrapped(value):
 def _module(name: str, **attrs) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__dict__.update(attrs)
-    module.__getattr__ = lambda item: Anything(f"{name}.{item}")  # PEP 562
+    def missing(item: str):  # PEP 562: any other attribute is permissive, dunders stay absent
+        if item.startswith("__") and item.endswith("__"):
+            raise AttributeError(item)
+        return Anything(f"{name}.{item}")
+
+    module.__getattr__ = missing
     return module
 
 
