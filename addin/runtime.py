@@ -12,6 +12,7 @@ serial numbers), ``None`` for an empty cell or an omitted optional argument (cla
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import math
 import typing
@@ -109,6 +110,10 @@ def _numbers(arg: Arg, value: Any) -> float | np.ndarray:
     rows = _grid(value)
     if len(rows) == 1 and len(rows[0]) == 1:  # a single cell, as a range
         return _number(arg, rows[0][0], arg.name)
+    kinds = set(map(type, itertools.chain.from_iterable(rows)))
+    if kinds <= {float, int} and not (int in kinds and any(
+            c in COM_ERRORS for c in itertools.chain.from_iterable(rows) if type(c) is int)):
+        return np.array(rows, dtype=float)  # every cell a number: one conversion for the whole range
     out = np.empty((len(rows), len(rows[0])))
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
@@ -218,7 +223,7 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
 
 
 def _convert(arg: Arg, value: Any) -> Any:
-    if _is_blank(value) or (_is_range(value) and _all_blank(value)):
+    if _is_blank(value) or (_is_range(value) and _first_blank(value) and _all_blank(value)):
         if arg.optional:
             return arg.default
         raise ExcelError("#VALUE!", f"{arg.name} is required ({arg.doc}; {arg.unit}), got an empty cell")
@@ -237,6 +242,12 @@ def _convert(arg: Arg, value: Any) -> Any:
     if arg.kind == "flag":
         return _flag(arg, value)
     return assumptions_from_range(arg.schema, value, arg.name)
+
+
+def _first_blank(value: Any) -> bool:
+    first = value[0] if len(value) else None
+    first = first[0] if isinstance(first, (list, tuple)) and len(first) else first
+    return _is_blank(first)
 
 
 def _all_blank(value: Any) -> bool:

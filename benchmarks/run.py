@@ -10,6 +10,7 @@ import argparse
 
 from rich.console import Console
 
+import addin
 import finance
 import lease
 import mining
@@ -19,7 +20,7 @@ import montecarlo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the default sizes")
-    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo"], help="one section")
+    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin"], help="one section")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     console = Console(width=140)
@@ -28,6 +29,7 @@ def main() -> None:
         "finance": lambda: finance.run(count=10_000 // scale, irr_subset=1_000 // scale),
         "lease": lambda: lease.run(count=10_000 // scale, one_by_one=200 // scale),
         "montecarlo": lambda: montecarlo.run(paths=100_000 // scale, loop_paths=500 // scale),
+        "addin": lambda: addin.run(cells=100_000 // scale, calls=20_000 // scale),
     }
     for name, section in sections.items():
         if args.only in (None, name):
