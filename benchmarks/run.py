@@ -20,9 +20,10 @@ import montecarlo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the default sizes")
+    parser.add_argument("--smoke", action="store_true", help="a hundredth: checks the benchmarks run (tests use it)")
     parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin"], help="one section")
     args = parser.parse_args()
-    scale = 10 if args.quick else 1
+    scale = 100 if args.smoke else 10 if args.quick else 1
     console = Console(width=140)
     sections = {
         "mining": lambda: mining.run(n=1_000_000 // scale),

@@ -613,24 +613,34 @@ def monte_carlo(inputs: SiteComparisonInputs, spec: MonteCarloSpec) -> MonteCarl
     >>> a.probability_lease_beats_mining == b.probability_lease_beats_mining  # same seed, same answer
     True
     """
-    if spec.lease_delay_months_choices is not None:  # every path valued over the life of the longest delay
-        extra = max(spec.lease_delay_months_choices) - inputs.lease.delay_months
-        if extra > 0:
-            inputs = inputs.replace(horizon_months=inputs.horizon + extra)
+    inputs = _monte_carlo_inputs(inputs, spec)
     dates = _dates(inputs)
-    block = _DRAW_BLOCK
-    chunk = max(block, spec.chunk_paths // block * block)
+    chunk = max(_DRAW_BLOCK, spec.chunk_paths // _DRAW_BLOCK * _DRAW_BLOCK)
     mining, lease = [], []
     for start in range(0, spec.paths, chunk):
-        # draws come in fixed blocks with their own stream, so the answer does not depend on chunk_paths
-        parts = [_draws(inputs, spec, np.random.default_rng([spec.seed, b // block]), min(block, spec.paths - b))
-                 for b in range(start, min(start + chunk, spec.paths), block)]
-        price, growth, delay, default = (np.concatenate(x) if x[0] is not None else None for x in zip(*parts))
+        price, growth, delay, default = _block_draws(inputs, spec, start, min(chunk, spec.paths - start))
         market = _market(inputs, btc_price_usd=price, difficulty_growth_per_month_frac=growth)
         flows = _mining_flows(inputs, market)["net_cash_flow_usd"]
         mining.append(_npv(inputs, flows, dates))
         lease.append(_lease_npvs_by_case(inputs, delay, default))
     return MonteCarloResult(np.concatenate(mining), np.concatenate(lease))
+
+
+def _monte_carlo_inputs(inputs: SiteComparisonInputs, spec: MonteCarloSpec) -> SiteComparisonInputs:
+    """The comparison over the life of the longest delay drawn, so every path values the whole lease."""
+    if spec.lease_delay_months_choices is not None:
+        extra = max(spec.lease_delay_months_choices) - inputs.lease.delay_months
+        if extra > 0:
+            return inputs.replace(horizon_months=inputs.horizon + extra)
+    return inputs
+
+
+def _block_draws(inputs: SiteComparisonInputs, spec: MonteCarloSpec, start: int, n: int):
+    """Draws for paths [start, start + n), ``start`` a multiple of the block: each block has its own stream,
+    so the draws of a path do not depend on how the paths are chunked."""
+    parts = [_draws(inputs, spec, np.random.default_rng([spec.seed, b // _DRAW_BLOCK]),
+                    min(_DRAW_BLOCK, start + n - b)) for b in range(start, start + n, _DRAW_BLOCK)]
+    return tuple(np.concatenate(x) if x[0] is not None else None for x in zip(*parts))
 
 
 #: Paths drawn from one random stream; chunks are whole blocks, so chunk_paths changes memory, not answers.
