@@ -1,0 +1,1 @@
+"""Workbooks: build the template, check untrusted files, recalculate headless, write formulas and values."""

@@ -1,0 +1,177 @@
+"""Write recalculated values into a copy of a workbook, keeping every formula and every other part.
+
+Only two kinds of part change: each worksheet that holds formula cells (each formula cell keeps its ``<f>``
+and gets a new cached ``<v>`` with the matching type; cells of an array formula's range get their values), and
+``xl/workbook.xml``, whose ``calcPr`` is set so that Excel opens the file on its cached values instead of
+recalculating on load (``fullCalcOnLoad`` removed, ``calcId`` set to current Excel's): a reader without the
+add-in sees our numbers, not ``#NAME?``. Every other part is copied byte for byte. The output is written to a
+temporary file beside the target and moved into place, so a kill during the write leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS = {"m": MAIN}
+#: calcId of current Excel (365); a file with an older calcId is recalculated by Excel when opened.
+EXCEL_CALC_ID = "191029"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+_CELL = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """(row, column) numbers of an A1 reference."""
+    match = _CELL.match(ref.replace("$", "").upper())
+    if not match:
+        raise ValueError(f"not a cell reference: {ref}")
+    return int(match.group(2)), _column_number(match.group(1))
+
+
+def cell_ref(row: int, column: int) -> str:
+    return f"{_column_letters(column)}{row}"
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet name -> part path inside the package."""
+    workbook = etree.fromstring(archive.read("xl/workbook.xml"), _PARSER)
+    rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), _PARSER)
+    targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL}}}Relationship")}
+    out = {}
+    for sheet in workbook.iter(f"{{{MAIN}}}sheet"):
+        target = targets[sheet.get(f"{{{REL}}}id")]
+        out[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target))
+    return out
+
+
+def _set_value(cell: etree._Element, value: Any) -> None:
+    for v in cell.findall("m:v", NS):
+        cell.remove(v)
+    for inline in cell.findall("m:is", NS):
+        cell.remove(inline)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        cell.attrib.pop("t", None)
+        return
+    v = etree.SubElement(cell, f"{{{MAIN}}}v")
+    if isinstance(value, bool):
+        cell.set("t", "b")
+        v.text = "1" if value else "0"
+    elif isinstance(value, (int, float)):
+        cell.attrib.pop("t", None)
+        v.text = repr(float(value)) if not float(value).is_integer() or abs(value) >= 1e15 else str(int(value))
+    elif isinstance(value, ExcelErrorValue):
+        cell.set("t", "e")
+        v.text = str(value)
+    else:
+        cell.set("t", "str")
+        v.text = str(value)
+
+
+class ExcelErrorValue(str):
+    """An Excel error value (#N/A, #NUM!, ...), written with t="e"."""
+
+
+def _row(sheet_data: etree._Element, rows: dict[int, etree._Element], number: int) -> etree._Element:
+    if number in rows:
+        return rows[number]
+    row = etree.Element(f"{{{MAIN}}}row", r=str(number))
+    later = [r for n, r in rows.items() if n > number]
+    if later:
+        min(later, key=lambda r: int(r.get("r"))).addprevious(row)
+    else:
+        sheet_data.append(row)
+    rows[number] = row
+    return row
+
+
+def _cell(row: etree._Element, ref: str, column: int) -> etree._Element:
+    for cell in row.findall("m:c", NS):
+        if cell.get("r") == ref:
+            return cell
+    new = etree.Element(f"{{{MAIN}}}c", r=ref)
+    for cell in row.findall("m:c", NS):
+        if split_cell(cell.get("r"))[1] > column:
+            cell.addprevious(new)
+            break
+    else:
+        row.append(new)
+    return new
+
+
+def _update_sheet(xml: bytes, values: dict[str, Any]) -> bytes:
+    root = etree.fromstring(xml, _PARSER)
+    sheet_data = root.find("m:sheetData", NS)
+    rows = {int(r.get("r")): r for r in sheet_data.findall("m:row", NS)}
+    for ref, value in values.items():
+        row_number, column = split_cell(ref)
+        cell = _cell(_row(sheet_data, rows, row_number), ref, column)
+        _set_value(cell, value)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _update_workbook(xml: bytes) -> bytes:
+    root = etree.fromstring(xml, _PARSER)
+    calc = root.find("m:calcPr", NS)
+    if calc is None:
+        calc = etree.SubElement(root, f"{{{MAIN}}}calcPr")
+    calc.attrib.pop("fullCalcOnLoad", None)
+    calc.set("calcId", EXCEL_CALC_ID)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def write_values(source: str | Path, target: str | Path, values: dict[str, dict[str, Any]]) -> None:
+    """Copy ``source`` to ``target`` with ``values`` ({sheet name: {A1 ref: value}}) as cached cell values.
+
+    ``target`` appears whole or not at all (written to a temporary file, then renamed); ``source`` is only read.
+    """
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(source) as src, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
+            parts = sheet_parts(src)
+            by_part = {parts[name]: cells for name, cells in values.items() if cells}
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename in by_part:
+                    data = _update_sheet(data, by_part[info.filename])
+                elif info.filename == "xl/workbook.xml":
+                    data = _update_workbook(data)
+                elif info.filename == "xl/calcChain.xml":
+                    pass  # kept as is: it lists formula cells, which do not change
+                out.writestr(info, data)
+        with open(temporary, "rb") as done:
+            os.fsync(done.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
