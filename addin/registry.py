@@ -122,6 +122,40 @@ def _comparison(market_assumptions, mining_assumptions, lease_assumptions, disco
                                   horizon_months=horizon_months or None)
 
 
+SENSITIVITY_INPUTS = (
+    "market.btc_price_usd", "market.btc_price_growth_per_year_frac", "market.difficulty_growth_per_month_frac",
+    "market.fees_btc_per_block", "mining.power_price_usd_per_kwh", "mining.pue", "mining.uptime_frac",
+    "mining.opex_usd_per_mw_month", "lease.rent_usd_per_kw_month", "lease.capex_usd_per_mw",
+    "lease.escalator_per_year_frac", "lease.delay_months", "lease.term_years", "lease.exit_cap_rate_frac",
+    "discount_rate_per_year_frac",
+)
+
+
+def _sensitivity(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input,
+                 column_values, discount_rate_per_year_frac, horizon_months):
+    import numpy as np
+
+    inputs = _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac,
+                         horizon_months)
+    rows = [float(x) for x in np.ravel(row_values)]
+    columns = [float(x) for x in np.ravel(column_values)]
+    grid = m.sensitivity_grid(inputs, (row_input, rows), (column_input, columns))
+    grid.index.name = f"{row_input} \\ {column_input}"
+    grid.columns = [float(c) for c in grid.columns]
+    return grid
+
+
+def _site_cash(*inputs):
+    monthly = m.compare_site(_comparison(*inputs)).monthly
+    return monthly[["btc_price_usd", "hashprice_usd_per_ph_day", "mining_net_cash_flow_usd", "lease_net_cash_flow_usd",
+                    "cumulative_mining_usd", "cumulative_lease_usd", "cumulative_lease_minus_mining_usd"]]
+
+
+ROWS = Arg("rows", "Rows of the array range this formula fills (a legacy array formula); the table is padded "
+           "with blanks to it. 0 for exactly the table", "rows", kind="integer", default=0,
+           accepted="whole number >= 0")
+
+
 REGISTRY: tuple[ExcelFunction, ...] = (
     # --- protocol ---------------------------------------------------------------------------------------
     ExcelFunction("HL_SUBSIDY", lambda block_height: m.block_subsidy_btc(block_height),
@@ -265,14 +299,14 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                        default=0.0, accepted=">= 0")),
                   returns_unit="USD/MW/day", model="mining_economics_per_mw", group="Fleet and per MW"),
     # --- projections -----------------------------------------------------------------------------------
-    ExcelFunction("HL_HASHPRICE_PATH", lambda market_assumptions: m.hashprice_projection(market_assumptions),
+    ExcelFunction("HL_HASHPRICE_PATH", lambda market_assumptions, rows: m.hashprice_projection(market_assumptions),
                   "Monthly hashprice projection (difficulty, block rate, halvings, fees, BTC price) as a dated "
-                  "table that spills.", (MARKET,), returns="table", model="hashprice_projection",
+                  "table that spills.", (MARKET, ROWS), returns="table", model="hashprice_projection",
                   group="Projections"),
     # --- lease --------------------------------------------------------------------------------------------
-    ExcelFunction("HL_LEASE_SCHEDULE", lambda lease_assumptions: m.lease_schedule(lease_assumptions),
+    ExcelFunction("HL_LEASE_SCHEDULE", lambda lease_assumptions, rows: m.lease_schedule(lease_assumptions),
                   "Monthly schedule of an AI/HPC lease (rent, NOI, capex, debt, cash flows) as a dated table "
-                  "that spills.", (LEASE,), returns="table", model="lease_schedule", group="Lease"),
+                  "that spills.", (LEASE, ROWS), returns="table", model="lease_schedule", group="Lease"),
     ExcelFunction("HL_LEASE_NPV",
                   lambda lease_assumptions, levered: getattr(m.lease_summary(lease_assumptions),
                                                              "levered_npv_usd" if levered else "unlevered_npv_usd"),
@@ -297,6 +331,23 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and "
                   "their difference, as a table that spills.",
                   (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns="table", model="compare_site",
+                  group="Mine or lease"),
+    ExcelFunction("HL_SITE_CASH", lambda *inputs: _site_cash(*inputs[:5]),
+                  "Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and "
+                  "of the lease, and the difference) as a dated table that spills.",
+                  (MARKET, MINING, LEASE, DISCOUNT, HORIZON, ROWS), returns="table", model="compare_site",
+                  group="Mine or lease"),
+    ExcelFunction("HL_SENSITIVITY", _sensitivity,
+                  "Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table "
+                  "with the row values down the left and the column values across the top.",
+                  (MARKET, MINING, LEASE,
+                   Arg("row_input", "Input varied down the rows (dotted name)", "-", kind="choice",
+                       choices=SENSITIVITY_INPUTS),
+                   Arg("row_values", "Values of the row input", "input's unit", accepted="within its range"),
+                   Arg("column_input", "Input varied across the columns (dotted name)", "-", kind="choice",
+                       choices=SENSITIVITY_INPUTS),
+                   Arg("column_values", "Values of the column input", "input's unit", accepted="within its range"),
+                   DISCOUNT, HORIZON), returns="table", returns_unit="USD", model="sensitivity_grid",
                   group="Mine or lease"),
     ExcelFunction("HL_BREAKEVEN_BTC_PRICE_VS_LEASE",
                   lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),

@@ -228,7 +228,10 @@ def _convert(arg: Arg, value: Any) -> Any:
             return arg.default
         raise ExcelError("#VALUE!", f"{arg.name} is required ({arg.doc}; {arg.unit}), got an empty cell")
     if arg.kind in ("number", "integer"):
-        return _numbers(arg, value)
+        number = _numbers(arg, value)
+        if arg.kind == "integer" and not isinstance(number, np.ndarray) and not float(number).is_integer():
+            raise ExcelError("#VALUE!", f"{arg.name} must be a whole number ({arg.unit}), got {number!r}")
+        return number
     if _is_range(value) and arg.kind != "assumptions":
         rows = _grid(value)
         if len(rows) == 1 and len(rows[0]) == 1:
@@ -298,6 +301,16 @@ def _to_excel(fn: ExcelFunction, result: Any) -> Any:
     return np.atleast_2d(array).tolist()
 
 
+def _pad(table: list[list[Any]], rows: int) -> list[list[Any]]:
+    """A table padded with blank rows to fill a legacy array range of ``rows`` rows."""
+    if rows < 0:
+        raise ExcelError("#VALUE!", f"rows must be >= 0, got {rows}")
+    if rows < len(table):
+        raise ExcelError("#VALUE!", f"rows must be at least the table's {len(table)} rows (header included), "
+                                    f"got {rows}")
+    return table + [[""] * len(table[0]) for _ in range(rows - len(table))]
+
+
 # --- the call ----------------------------------------------------------------------------------------------
 
 def _error(fn_name: str, exc: BaseException) -> ExcelError:
@@ -333,7 +346,9 @@ def invoke(name: str, *raw: Any) -> Any:
                 raise ExcelError("#VALUE!", f"{name}: ranges of {shapes} cells do not line up (use ranges "
                                             "of the same size, or single cells)") from None
         with np.errstate(all="ignore"):  # overflow and the like are judged on the result (finite or #NUM!)
-            return _to_excel(fn, fn.call(*values))
+            excel = _to_excel(fn, fn.call(*values))
+        rows = dict(zip((a.name for a in fn.args), values)).get("rows") if fn.returns == "table" else None
+        return _pad(excel, int(rows)) if rows else excel
     except Exception as exc:  # every failure becomes one Excel error, never a traceback in a cell
         raise _error(name, exc) from None
 

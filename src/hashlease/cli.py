@@ -131,5 +131,85 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
               highlight=False)
 
 
+@app.command()
+def recalc(
+    workbook: Annotated[Path, typer.Argument(help="Workbook to recalculate (.xlsx); it is only read.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the recalculated workbook.")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite WORKBOOK itself (atomically).")] = False,
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Write OUT even with unsupported functions or circular references (their cells get errors).")] = False,
+) -> None:
+    """Recalculate every formula headless, with the HL_ functions, and write formulas plus cached values."""
+    from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.writer import write_values
+
+    err = _console(stderr=True)
+    try:
+        if output is None and not in_place:
+            raise m.HashleaseError("--output", None, "a path for the recalculated workbook (or --in-place)")
+        target = workbook if in_place else output
+        if not in_place and target.resolve() == workbook.resolve():
+            raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK (or --in-place)")
+        result = recalculate(workbook)
+        problems = [f"unsupported function {name} in {where}" for where, name in result.unsupported]
+        problems += [f"circular reference through {where}" for where in result.circular_cells]
+        for line in problems:
+            err.print(f"[bold red]error:[/] {line}", highlight=False)
+        if problems and not allow_errors:
+            err.print(f"[bold red]not written:[/] {len(problems)} problem(s) above; fix them or pass --allow-errors",
+                      highlight=False)
+            raise typer.Exit(code=1)
+        write_values(workbook, target, result.values)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    cells = sum(len(v) for v in result.values.values())
+    for where, code in result.error_cells:
+        err.print(f"[yellow]error value:[/] {where} = {code}", highlight=False)
+    for message in result.messages:
+        err.print(f"[yellow]  {message}[/]", highlight=False)
+    _console().print(f"recalculated {cells:,} formula cells of {workbook.name} in "
+                     f"{sum(result.seconds.values()):.2f} s -> {target}", highlight=False)
+
+
+@app.command(name="eval")
+def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944)".')]) -> None:
+    """Evaluate one formula (Excel functions and HL_ functions, literals and arrays) and print its value."""
+    import csv
+    import sys
+
+    import formulas
+    from formulas.errors import FormulaError
+    from formulas.tokens.operand import XlError
+
+    from hashlease.workbook.engine import _Messages, functions, normalise_formula
+
+    functions()
+    text = formula if formula.startswith("=") else "=" + formula
+    messages: list[str] = []
+    _Messages.current = messages
+    try:
+        with np.errstate(all="ignore"):
+            value = formulas.Parser().ast(normalise_formula(text))[1].compile()()
+    except FormulaError:
+        raise _fail(m.HashleaseError("formula", formula, "a formula Excel would accept")) from None
+    finally:
+        _Messages.current = None
+    value = getattr(value, "value", value)
+    grid = np.atleast_2d(np.asarray(value, dtype=object))
+    errors = [str(v) for v in grid.ravel() if isinstance(v, XlError)]
+    if grid.size == 1 and errors:
+        detail = "; ".join(messages) or errors[0]
+        _console(stderr=True).print(f"[bold red]{errors[0]}[/] {detail}", highlight=False)
+        raise typer.Exit(code=1)
+    if grid.size == 1:
+        item = grid[0, 0]
+        typer.echo(repr(float(item)) if isinstance(item, (int, float, np.number)) and not isinstance(item, bool)
+                   else str(item))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    for row in grid:
+        writer.writerow([repr(float(v)) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else
+                         str(v) for v in row])
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -180,13 +180,13 @@ failed:
     HL_HASHPRICE_BTC = Err.Description
 End Function
 
-Function HL_HASHPRICE_PATH(market_assumptions)
+Function HL_HASHPRICE_PATH(market_assumptions, Optional rows)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HL_HASHPRICE_PATH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_HASHPRICE_PATH", Array(market_assumptions), ActiveWorkbook, Application.Caller)
+        HL_HASHPRICE_PATH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_HASHPRICE_PATH", Array(market_assumptions, rows), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        HL_HASHPRICE_PATH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_HASHPRICE_PATH", Array(market_assumptions))
+        HL_HASHPRICE_PATH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_HASHPRICE_PATH", Array(market_assumptions, rows))
         Exit Function
     #End If
 failed:
@@ -245,13 +245,13 @@ failed:
     HL_LEASE_PAYBACK = Err.Description
 End Function
 
-Function HL_LEASE_SCHEDULE(lease_assumptions)
+Function HL_LEASE_SCHEDULE(lease_assumptions, Optional rows)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HL_LEASE_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_LEASE_SCHEDULE", Array(lease_assumptions), ActiveWorkbook, Application.Caller)
+        HL_LEASE_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_LEASE_SCHEDULE", Array(lease_assumptions, rows), ActiveWorkbook, Application.Caller)
         Exit Function
     #Else
-        HL_LEASE_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_LEASE_SCHEDULE", Array(lease_assumptions))
+        HL_LEASE_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_LEASE_SCHEDULE", Array(lease_assumptions, rows))
         Exit Function
     #End If
 failed:
@@ -308,6 +308,32 @@ Function HL_NEXT_HALVING_HEIGHT(block_height)
     #End If
 failed:
     HL_NEXT_HALVING_HEIGHT = Err.Description
+End Function
+
+Function HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, Optional discount_rate_per_year_frac, Optional horizon_months)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_SENSITIVITY = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_SENSITIVITY", Array(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac, horizon_months), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_SENSITIVITY = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_SENSITIVITY", Array(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac, horizon_months))
+        Exit Function
+    #End If
+failed:
+    HL_SENSITIVITY = Err.Description
+End Function
+
+Function HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, Optional discount_rate_per_year_frac, Optional horizon_months, Optional rows)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_SITE_CASH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_SITE_CASH", Array(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months, rows), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_SITE_CASH = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_SITE_CASH", Array(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months, rows))
+        Exit Function
+    #End If
+failed:
+    HL_SITE_CASH = Err.Description
 End Function
 
 Function HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, Optional discount_rate_per_year_frac, Optional horizon_months)

@@ -218,16 +218,18 @@ def HL_MINING_MARGIN_PER_MW_DAY(hashprice_usd_per_ph_day, efficiency_j_per_th, p
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-def HL_HASHPRICE_PATH(market_assumptions):
+@arg('rows', ndim=2, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+def HL_HASHPRICE_PATH(market_assumptions, rows=0):
     'Monthly hashprice projection (difficulty, block rate, halvings, fees, BTC price) as a dated table that spills.'
-    return _call('HL_HASHPRICE_PATH', market_assumptions)
+    return _call('HL_HASHPRICE_PATH', market_assumptions, rows)
 
 
 @func
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-def HL_LEASE_SCHEDULE(lease_assumptions):
+@arg('rows', ndim=2, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+def HL_LEASE_SCHEDULE(lease_assumptions, rows=0):
     'Monthly schedule of an AI/HPC lease (rent, NOI, capex, debt, cash flows) as a dated table that spills.'
-    return _call('HL_LEASE_SCHEDULE', lease_assumptions)
+    return _call('HL_LEASE_SCHEDULE', lease_assumptions, rows)
 
 
 @func
@@ -269,6 +271,33 @@ def HL_LEASE_SUMMARY(lease_assumptions):
 def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     'Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and their difference, as a table that spills.'
     return _call('HL_SITE_COMPARE', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)
+
+
+@func
+@arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('rows', ndim=2, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0, rows=0):
+    'Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and of the lease, and the difference) as a dated table that spills.'
+    return _call('HL_SITE_CASH', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months, rows)
+
+
+@func
+@arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
+@arg('row_input', doc='Input varied down the rows (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.opex_u')
+@arg('row_values', ndim=2, doc="Values of the row input [input's unit, within its range]")
+@arg('column_input', doc='Input varied across the columns (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.o')
+@arg('column_values', ndim=2, doc="Values of the column input [input's unit, within its range]")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input: Literal['market.btc_price_usd', 'market.btc_price_growth_per_year_frac', 'market.difficulty_growth_per_month_frac', 'market.fees_btc_per_block', 'mining.power_price_usd_per_kwh', 'mining.pue', 'mining.uptime_frac', 'mining.opex_usd_per_mw_month', 'lease.rent_usd_per_kw_month', 'lease.capex_usd_per_mw', 'lease.escalator_per_year_frac', 'lease.delay_months', 'lease.term_years', 'lease.exit_cap_rate_frac', 'discount_rate_per_year_frac'], row_values, column_input: Literal['market.btc_price_usd', 'market.btc_price_growth_per_year_frac', 'market.difficulty_growth_per_month_frac', 'market.fees_btc_per_block', 'mining.power_price_usd_per_kwh', 'mining.pue', 'mining.uptime_frac', 'mining.opex_usd_per_mw_month', 'lease.rent_usd_per_kw_month', 'lease.capex_usd_per_mw', 'lease.escalator_per_year_frac', 'lease.delay_months', 'lease.term_years', 'lease.exit_cap_rate_frac', 'discount_rate_per_year_frac'], column_values, discount_rate_per_year_frac=0.1, horizon_months=0):
+    'Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table with the row values down the left and the column values across the top. [USD]'
+    return _call('HL_SENSITIVITY', market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac, horizon_months)
 
 
 @func

@@ -8,6 +8,10 @@ ranges are skipped). Unsupported functions, circular references and error cells 
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws progress bars on stderr otherwise
+
 import functools
 import re
 import time
