@@ -29,7 +29,7 @@ libreoffice:
 	    libreoffice-calc-nogui >/dev/null; }
 
 demo: $(STAMP)
-	$(BIN)/hashlease demo
+	$(BIN)/hashlease demo --output out/demo.xlsx
 
 test: $(STAMP) libreoffice
 	$(BIN)/python -m pytest

@@ -163,6 +163,14 @@ def _field_kind(schema: type[BaseModel], name: str) -> str:
     return "value"
 
 
+def _is_choice(schema: type[BaseModel], name: str, text: str) -> bool:
+    """Whether ``text`` is one of the named choices a field also accepts (a capex curve's name)."""
+    for option in typing.get_args(schema.model_fields[name].annotation):
+        if typing.get_origin(option) is typing.Literal and text in typing.get_args(option):
+            return True
+    return False
+
+
 def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = "assumptions") -> BaseModel:
     """Validate a two-column name | value range into ``schema`` (blank rows skipped).
 
@@ -206,7 +214,7 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
             kind = _field_kind(schema, key)
             if kind == "date" and not isinstance(cell, str):
                 cell = _date(Arg(key, "", "date", kind="date"), cell)
-            elif kind == "tuple" and isinstance(cell, str):
+            elif kind == "tuple" and isinstance(cell, str) and not _is_choice(schema, key, cell):
                 try:
                     cell = tuple(float(x) for x in cell.replace(";", ",").split(",") if x.strip())
                 except ValueError:

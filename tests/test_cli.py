@@ -11,8 +11,8 @@ from hashlease.models import asic_catalogue
 runner = CliRunner()
 
 
-def test_demo_prints_every_model_and_the_snapshot_hashprice():
-    result = runner.invoke(app, ["demo"])
+def test_demo_prints_every_model_and_the_snapshot_hashprice(tmp_path):
+    result = runner.invoke(app, ["demo", "-o", str(tmp_path / "demo.xlsx")])
     assert result.exit_code == 0, result.output
     for entry in asic_catalogue():
         assert entry.model in result.stdout
@@ -23,14 +23,16 @@ def test_demo_prints_every_model_and_the_snapshot_hashprice():
     # provenance of every input is printed
     assert "hashrateindex.com/blog/hashrate-index-roundup-december-23-2024" in result.stdout
     assert "1,050,000" in result.stdout
+    assert (tmp_path / "demo.xlsx").exists() and "Decision at these inputs" in result.stdout
 
 
-def test_demo_power_price_changes_breakeven_btc_price():
+def test_demo_power_price_changes_breakeven_btc_price(tmp_path):
     # S21 power-only breakeven BTC price at $0.05/kWh: 17.5 x 24 x 0.05 / BTC hashprice, with BTC hashprice
     # 1e15 x 86,400 / (108.52e12 x 2^32) x 3.2181 = 0.000596546 BTC/PH/day -> $35,203
-    result = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.05"])
+    out = ["-o", str(tmp_path / "demo.xlsx")]
+    result = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.05", *out])
     assert "35,203" in result.stdout
-    doubled = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.10"])
+    doubled = runner.invoke(app, ["demo", "--power-price-usd-per-kwh", "0.10", *out])
     assert "70,405" in doubled.stdout
 
 
@@ -40,8 +42,8 @@ def test_demo_power_price_changes_breakeven_btc_price():
     (["--pool-fee-frac", "1"], "pool_fee_frac must be in [0, 1), got 1.0"),
     (["--power-price-usd-per-kwh", "-0.01"], "power_price_usd_per_kwh must be >= 0, got -0.01"),
 ], ids=["pue", "uptime", "pool-fee", "power-price"])
-def test_demo_bad_option_is_a_message(args, message):
-    result = runner.invoke(app, ["demo", *args])
+def test_demo_bad_option_is_a_message(args, message, tmp_path):
+    result = runner.invoke(app, ["demo", *args, "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
@@ -60,7 +62,7 @@ def _snapshot(**override):
 def test_demo_reads_a_snapshot_file(tmp_path):
     path = tmp_path / "snap.json"
     path.write_text(json.dumps(_snapshot()))
-    result = runner.invoke(app, ["demo", "--snapshot", str(path)])
+    result = runner.invoke(app, ["demo", "--snapshot", str(path), "-o", str(tmp_path / "demo.xlsx")])
     assert result.exit_code == 0, result.output
     # domain.md §1.2 illustrative example: D = 1e14, P = $100,000, R = 3.125 -> $62.86/PH/day
     assert "62.86 USD/PH/day" in result.stdout
@@ -79,7 +81,7 @@ def test_demo_bad_snapshot_is_a_message(tmp_path, content, message):
     path = tmp_path / "snap.json"
     if content is not None:
         path.write_text(content)
-    result = runner.invoke(app, ["demo", "--snapshot", str(path)])
+    result = runner.invoke(app, ["demo", "--snapshot", str(path), "-o", str(tmp_path / "demo.xlsx")])
     assert result.exit_code == 1, result.output
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.output

@@ -45,18 +45,57 @@ def main(version: Annotated[bool, typer.Option("--version", callback=_print_vers
 
 @app.command()
 def demo(
-    power_price_usd_per_kwh: Annotated[float, typer.Option(help="Power price for hashcost and breakeven BTC price [USD/kWh].")] = 0.05,
+    power_price_usd_per_kwh: Annotated[float, typer.Option(help="Power price for the per-model table [USD/kWh].")] = 0.05,
     pue: Annotated[float, typer.Option(help="Site power over machine power, >= 1 [ratio].")] = 1.0,
     uptime_frac: Annotated[float, typer.Option(help="Share of the day the machines hash, (0, 1] [fraction].")] = 1.0,
     pool_fee_frac: Annotated[float, typer.Option(help="Share of revenue the pool keeps, [0, 1) [fraction].")] = 0.0,
     snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON; default the bundled offline snapshot.")] = None,
+    workbook: Annotated[Optional[Path], typer.Option(help="Template to recalculate; default the bundled template.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the recalculated workbook.")] = Path("out/demo.xlsx"),
 ) -> None:
-    """Mining economics per ASIC model from a market snapshot: now and after the next halving."""
+    """Recalculate the template headless and print the decision, then the per-ASIC table."""
     try:
         snap = load_snapshot(snapshot) if snapshot else bundled_snapshot()
         _print_demo(snap, power_price_usd_per_kwh, pue, uptime_frac, pool_fee_frac)
+        _print_workbook_demo(workbook or _bundled_template(), output)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
+
+
+def _bundled_template() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("hashlease.templates").joinpath("hashlease.xlsx")))
+
+
+def _print_workbook_demo(workbook: Path, output: Path) -> None:
+    from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.writer import write_values
+
+    result = recalculate(workbook)
+    write_values(workbook, output, result.values)
+    v = result.values
+    out = _console()
+    mining, lease = v["Comparison"].get("B4"), v["Comparison"].get("B5")
+    rows = [
+        ("Hashprice now / after the next halving", f"{v['Mining']['B3']:,.2f} / {v['Mining']['B4']:,.2f} USD/PH/day"),
+        ("Site cash margin today", f"{v['Mining']['B10']:,.0f} USD/year"),
+        ("Lease alone: NPV (Excel XNPV) / IRR (XIRR)", f"{v['AI Lease']['B4']:,.0f} USD / {v['AI Lease']['B6']:.2%}"),
+        ("Keep mining: NPV", f"{mining:,.0f} USD"),
+        ("Convert to the lease: NPV (fleet sold in month 0)", f"{lease:,.0f} USD"),
+        ("Decision at these inputs", "convert to the lease" if lease > mining else "keep mining"),
+        ("Break-even BTC price (mining = lease)", f"{v['Comparison']['B8']:,.0f} USD/BTC"),
+        ("Break-even rent (lease = mining)", f"{v['Comparison']['B9']:,.2f} USD/kW-month"),
+    ]
+    table = Table(title=f"Template {workbook.name} recalculated headless -> {output}", title_justify="left")
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    for label, value in rows:
+        table.add_row(label, value)
+    out.print(table)
+    problems = len(result.error_cells) + len(result.unsupported) + len(result.circular_cells)
+    out.print(f"{sum(len(c) for c in v.values()):,} formula cells, {problems} problem(s), "
+              f"{sum(result.seconds.values()):.2f} s", highlight=False)
 
 
 def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: float, pool_fee: float) -> None:
@@ -132,6 +171,21 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
 
 
 @app.command()
+def template(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the template workbook.")] = Path("templates/hashlease.xlsx"),
+    snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON for the Market sheet; default the bundled one.")] = None,
+) -> None:
+    """Build the workbook template from code."""
+    from hashlease.workbook.template import build_template
+
+    try:
+        path = build_template(output, load_snapshot(snapshot) if snapshot else None)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    _console().print(f"wrote {path}", highlight=False)
+
+
+@app.command()
 def recalc(
     workbook: Annotated[Path, typer.Argument(help="Workbook to recalculate (.xlsx); it is only read.")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the recalculated workbook.")] = None,
@@ -162,8 +216,13 @@ def recalc(
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     cells = sum(len(v) for v in result.values.values())
+    groups: dict[tuple[str, str], list[str]] = {}
     for where, code in result.error_cells:
-        err.print(f"[yellow]error value:[/] {where} = {code}", highlight=False)
+        sheet, _, ref = where.rpartition("!")
+        groups.setdefault((sheet, code), []).append(ref)
+    for (sheet, code), refs in groups.items():
+        shown = ", ".join(refs[:4]) + (f" and {len(refs) - 4:,} more" if len(refs) > 4 else "")
+        err.print(f"[yellow]error values:[/] {len(refs):,} cell(s) on {sheet} show {code}: {shown}", highlight=False)
     for message in result.messages:
         err.print(f"[yellow]  {message}[/]", highlight=False)
     _console().print(f"recalculated {cells:,} formula cells of {workbook.name} in "

@@ -1,0 +1,523 @@
+"""Build the hashlease workbook template from code (``hashlease template -o templates/hashlease.xlsx``).
+
+The template is the stock site of :func:`hashlease.models.example_comparison` laid out for finance staff:
+assumptions as named, styled, validated input cells; market data with dates and sources; every figure a
+formula (native Excel functions where Excel has them, ``HL_`` functions for the domain maths); legacy array
+formulas (sized to their tables) for the tables; charts; and an ``xlwings.conf`` sheet for the classic add-in.
+The build is deterministic: the same code and snapshot give the same workbook content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+
+from hashlease import __version__
+from hashlease import models as m
+from hashlease.market import MarketSnapshot, bundled_snapshot
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FONT = Font(color="1F4E79", bold=True)
+HEAD_FONT = Font(bold=True, color="FFFFFF")
+HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
+TITLE_FONT = Font(bold=True, size=14, color="1F4E79")
+THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
+DATE_FORMAT = "yyyy-mm-dd"
+START = dt.date(2026, 1, 1)
+FIXED_TIME = dt.datetime(2026, 1, 1)  # package timestamps, so a rebuild is byte-comparable in content
+
+
+@dataclass(frozen=True)
+class Row:
+    """One assumption: model field name, value (a number, text, date or formula), unit, meaning, validation."""
+
+    name: str
+    value: Any
+    unit: str
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    whole: bool = False
+    source: str = "hashlease stock case (replace with your own)"
+
+
+def _market_rows() -> list[Row]:
+    return [
+        Row("start", START, "date", "First month of the projection (the lease's construction start)"),
+        Row("months", 133, "months", "Months projected", 1, 1200, whole=True),
+        Row("difficulty", "=market_difficulty", "unitless", "Difficulty at the start (Market sheet)"),
+        Row("block_height", "=market_block_height+ROUND((projection_start-market_as_of)*144,0)", "blocks",
+            "Height at the start: the snapshot's height plus 144 blocks a day since its date"),
+        Row("btc_price_usd", "=market_btc_price_usd", "USD/BTC", "BTC price at the start (Market sheet)"),
+        Row("fees_btc_per_block", "=market_fees_btc_per_block", "BTC/block", "Average fees per block (Market sheet)"),
+        Row("difficulty_growth_per_month_frac", 0.02, "fraction/month", "Difficulty growth per month", -0.49, 0.5),
+        Row("btc_price_growth_per_year_frac", 0.15, "fraction/year", "BTC price growth per year", -0.99, 10),
+    ]
+
+
+def _mining_rows() -> list[Row]:
+    return [
+        Row("site_mw", 100, "MW", "Power at the site meter", 0.001, 10_000),
+        Row("pue", 1.1, "ratio", "Site power over machine power", 1, 3),
+        Row("uptime_frac", 0.97, "fraction", "Share of time the fleet hashes", 0.01, 1),
+        Row("power_price_usd_per_kwh", 0.04, "USD/kWh", "Power price at the meter", 0, 10),
+        Row("power_escalator_per_year_frac", 0.0, "fraction/year", "Power price step-up each year", -0.99, 1),
+        Row("pool_fee_frac", 0.02, "fraction", "Pool fee", 0, 0.99),
+        Row("opex_usd_per_mw_month", 8_000, "USD/MW-month", "Hosting, staff, repairs and other cash opex", 0, 1e6),
+        Row('="fleet:"&fleet_model', 25_000, "machines", "Machines of the fleet model (Fleet sheet)", 0, 1e7,
+            whole=True),
+        Row("refresh_every_years", 4, "years", "Years between fleet refreshes", 1 / 12, 50),
+        Row("refresh_capex_usd_per_th_s", 15, "USD per TH/s", "Price of new machines", 0, 1000),
+        Row("refresh_efficiency_gain_frac", 0.2, "fraction", "J/TH saved at each refresh", 0, 0.99),
+        Row("salvage_usd_per_th_s", 3, "USD per TH/s", "Resale of used machines", 0, 1000),
+    ]
+
+
+def _lease_rows() -> list[Row]:
+    return [
+        Row("critical_it_mw", 75, "MW", "Critical IT load leased", 0.001, 5000),
+        Row("site_mw", "=mining_site_mw", "MW", "Site power (the same site as the mining option)"),
+        Row("construction_start", START, "date", "First month of construction"),
+        Row("construction_months", 12, "months", "Months of capex draws", 1, 120, whole=True),
+        Row("capex_usd_per_mw", 10_000_000, "USD/MW", "Conversion capex per MW of critical IT", 1, 1e8),
+        Row("capex_curve", "s_curve", "-", "Spend curve", choices=("s_curve", "straight_line", "front_loaded",
+                                                                   "back_loaded")),
+        Row("delay_months", 0, "months", "Delay to ready-for-service", 0, 120, whole=True),
+        Row("rent_usd_per_kw_month", 130, "USD/kW-month", "Year-1 rent on critical IT", 0.01, 10_000),
+        Row("free_rent_months", 0, "months", "Rent-free months from commencement", 0, 120, whole=True),
+        Row("escalator_per_year_frac", 0.03, "fraction/year", "Rent step-up at each anniversary", -0.99, 1),
+        Row("term_years", 10, "years", "Initial term", 1, 50, whole=True),
+        Row("lease_structure", "modified_gross", "-", "Who bears operating costs",
+            choices=("modified_gross", "triple_net", "noi_margin")),
+        Row("landlord_opex_usd_per_kw_month", 10, "USD/kW-month", "Landlord's unrecovered opex", 0, 1000),
+        Row("power_price_usd_per_kwh", "=mining_power_price_usd_per_kwh", "USD/kWh", "Site power price"),
+        Row("exit_cap_rate_frac", None, "fraction", "Exit cap rate on last-year NOI (blank: no residual)", 0.001, 1),
+        Row("loan_to_cost_frac", 0, "fraction", "Project debt per USD of capex", 0, 0.99),
+        Row("interest_rate_per_year_frac", 0.07, "fraction/year", "Debt interest (nominal, monthly)", 0, 1),
+        Row("debt_tenor_years", 10, "years", "Debt amortisation period", 1, 50, whole=True),
+        Row("discount_rate_per_year_frac", "=discount_rate_per_year_frac", "fraction/year",
+            "Unlevered discount rate (the comparison's)"),
+    ]
+
+
+def _heading(ws, row: int, labels: list[str], widths: list[int] | None = None) -> None:
+    for col, label in enumerate(labels, start=1):
+        cell = ws.cell(row, col, label)
+        cell.font, cell.fill = HEAD_FONT, HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for col, width in enumerate(widths or [], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _name(wb: Workbook, name: str, ref: str) -> None:
+    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def _input_cell(ws, cell) -> None:
+    cell.fill, cell.font = INPUT_FILL, INPUT_FONT
+
+
+def _validation(ws, row: Row, ref: str) -> None:
+    if row.choices:
+        dv = DataValidation(type="list", formula1='"' + ",".join(row.choices) + '"', allow_blank=False)
+        message = "one of " + ", ".join(row.choices)
+    elif row.low is not None:
+        dv = DataValidation(type="whole" if row.whole else "decimal", operator="between",
+                            formula1=str(row.low), formula2=str(row.high), allow_blank=True)
+        message = f"{'a whole number' if row.whole else 'a number'} from {row.low:g} to {row.high:g} {row.unit}"
+    else:
+        return
+    dv.error, dv.errorTitle, dv.showErrorMessage = f"{row.doc}: {message}.", "hashlease input", True
+    dv.prompt, dv.promptTitle, dv.showInputMessage = message, row.doc[:32], True
+    ws.add_data_validation(dv)
+    dv.add(ref)
+
+
+def _block(wb: Workbook, ws, first_row: int, title: str, name: str, rows: list[Row]) -> int:
+    ws.cell(first_row, 1, title).font = Font(bold=True, size=12, color="1F4E79")
+    _heading(ws, first_row + 1, ["Name", "Value", "Unit", "Meaning", "Source / date"])
+    top = first_row + 2
+    for i, row in enumerate(rows):
+        r = top + i
+        ws.cell(r, 1, row.name)
+        value = ws.cell(r, 2, row.value)
+        if isinstance(row.value, dt.date):
+            value.number_format = DATE_FORMAT
+        if not (isinstance(row.value, str) and row.value.startswith("=")):
+            _input_cell(ws, value)
+            _validation(ws, row, f"B{r}")
+        ws.cell(r, 3, row.unit)
+        ws.cell(r, 4, row.doc)
+        ws.cell(r, 5, row.source if not (isinstance(row.value, str) and row.value.startswith("=")) else "formula")
+        plain = row.name if not row.name.startswith("=") else None
+        if plain:  # each assumption is also a named cell: projection_start, mining_pue, lease_term_years...
+            prefix = {"market_assumptions": "projection"}.get(name, name.split("_")[0])
+            _name(wb, f"{prefix}_{plain}", f"Inputs!$B${r}")
+    _name(wb, name, f"Inputs!$A${top}:$B${top + len(rows) - 1}")
+    return top + len(rows) + 1
+
+
+def _about(wb: Workbook) -> None:
+    ws = wb.active
+    ws.title = "About"
+    ws.column_dimensions["A"].width = 110
+    lines = [
+        ("hashlease: keep mining, or convert the site to an AI/HPC lease?", TITLE_FONT),
+        (f"Template version {__version__}. Built from code by `hashlease template`; recalculate headless with "
+         "`hashlease recalc`.", None),
+        ("", None),
+        ("How to use", Font(bold=True)),
+        ("1. Inputs: every assumption, in yellow cells. Names in column A are the model's field names; units are in "
+         "column C. Each block is one named range passed to the HL_ functions.", None),
+        ("2. Market: difficulty, block height, fees and BTC price, each with its date and source. Refresh it with "
+         "`hashlease refresh` or type newer figures.", None),
+        ("3. Fleet, Mining, Halving: what the fleet earns now and after the next halving, and when each machine "
+         "stops paying.", None),
+        ("4. AI Lease: the monthly lease schedule, its NPV (Excel XNPV) and IRR (Excel XIRR), and every summary "
+         "figure.", None),
+        ("5. Comparison: both options on the same dates and discount rate, the break-even BTC price and rent, "
+         "a sensitivity grid and the monthly cumulative cash; Charts plots them.", None),
+        ("6. Scenarios: named overrides of inputs, for `hashlease batch`.", None),
+        ("", None),
+        ("Units and conventions", Font(bold=True)),
+        ("Hashprice in USD per PH/s per day; power in USD/kWh; efficiency in J/TH; rent in USD per kW of critical "
+         "IT per month; fractions as decimals (0.03 = 3%). Dates are Excel dates. NPVs are Excel XNPV "
+         "(actual/365) from the first day of the construction-start month.", None),
+        ("Tables are legacy array formulas sized to the stock case; if an input lengthens a table (a longer term), "
+         "select the larger range and re-enter the formula with Ctrl+Shift+Enter, with its rows argument.", None),
+        ("", None),
+        ("Installing the functions", Font(bold=True)),
+        ("Windows: pip install hashlease; xlwings addin install; trust access to the VBA project; the xlwings.conf "
+         "sheet here names the UDF module; click Import Functions on the xlwings tab.", None),
+        ("Mac and Excel on the web: the xlwings Lite add-in with hashlease's main.py and requirements.txt. "
+         "Details: docs/addin.md.", None),
+        ("A classic-add-in error shows as text beginning with the Excel error (#NUM! ..., #VALUE! ...); "
+         "ISNUMBER() tells results from errors.", None),
+    ]
+    for i, (text, font) in enumerate(lines, start=1):
+        cell = ws.cell(i, 1, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if font:
+            cell.font = font
+
+
+def _market(wb: Workbook, snapshot: MarketSnapshot) -> None:
+    ws = wb.create_sheet("Market")
+    ws["A1"], ws["A1"].font = f"Market snapshot: {snapshot.name}", TITLE_FONT
+    _heading(ws, 2, ["Input", "Value", "Unit", "As of", "Source"], [22, 22, 12, 12, 120])
+    items = [("Difficulty", "market_difficulty", snapshot.difficulty),
+             ("Block height", "market_block_height", snapshot.block_height),
+             ("Fees", "market_fees_btc_per_block", snapshot.fees_btc_per_block),
+             ("BTC price", "market_btc_price_usd", snapshot.btc_price_usd)]
+    for i, (label, name, item) in enumerate(items, start=3):
+        ws.cell(i, 1, label)
+        value = ws.cell(i, 2, item.value if name != "market_block_height" else int(item.value))
+        _input_cell(ws, value)
+        value.number_format = "#,##0" if name in ("market_difficulty", "market_block_height") else "#,##0.0000"
+        ws.cell(i, 3, item.unit)
+        ws.cell(i, 4, item.as_of).number_format = DATE_FORMAT
+        ws.cell(i, 5, item.source)
+        _name(wb, name, f"Market!$B${i}")
+    ws.cell(7, 1, "Snapshot date")
+    ws.cell(7, 2, "=MAX(D3:D6)").number_format = DATE_FORMAT
+    ws.cell(7, 5, "The latest as-of date above")
+    _name(wb, "market_as_of", "Market!$B$7")
+    if snapshot.published_hashprice_usd_per_ph_day:
+        item = snapshot.published_hashprice_usd_per_ph_day
+        ws.cell(9, 1, "Published hashprice")
+        ws.cell(9, 2, item.value)
+        ws.cell(9, 3, item.unit)
+        ws.cell(9, 4, item.as_of).number_format = DATE_FORMAT
+        ws.cell(9, 5, item.source)
+        ws.cell(10, 1, "Hashprice from the inputs")
+        ws.cell(10, 2, "=HL_HASHPRICE(market_difficulty,market_btc_price_usd,market_fees_btc_per_block,"
+                       "market_block_height)")
+        ws.cell(10, 3, "USD/PH/day")
+        ws.cell(10, 5, "Point estimate; the index averages fees over 144 blocks and the price over exchanges")
+
+
+def _inputs(wb: Workbook) -> None:
+    ws = wb.create_sheet("Inputs", 1)
+    for col, width in zip("ABCDE", (34, 18, 16, 58, 40)):
+        ws.column_dimensions[col].width = width
+    ws["A1"], ws["A1"].font = "Inputs (yellow cells); names in column A are the models' field names", TITLE_FONT
+    ws["A2"] = "discount_rate_per_year_frac"
+    ws["B2"] = 0.10
+    _input_cell(ws, ws["B2"])
+    ws["C2"], ws["D2"] = "fraction/year", "Discount rate for both options (Excel XNPV, actual/365)"
+    _validation(ws, Row("discount_rate_per_year_frac", 0.1, "fraction/year", "Discount rate", -0.99, 1), "B2")
+    _name(wb, "discount_rate_per_year_frac", "Inputs!$B$2")
+    row = _block(wb, ws, 4, "Market projection", "market_assumptions", _market_rows())
+    row = _block(wb, ws, row + 1, "Mining site", "mining_assumptions", _mining_rows())
+    row = _block(wb, ws, row + 1, "AI/HPC lease", "lease_assumptions", _lease_rows())
+    ws.cell(row + 1, 1, "fleet_model")
+    model = ws.cell(row + 1, 2, "Antminer S21")
+    _input_cell(ws, model)
+    ws.cell(row + 1, 3, "-")
+    ws.cell(row + 1, 4, "Catalogue model of the fleet (Fleet sheet)")
+    names = [a.model for a in m.asic_catalogue()]
+    dv = DataValidation(type="list", formula1=f"=Fleet!$A$3:$A${2 + len(names)}", allow_blank=False)
+    dv.error, dv.showErrorMessage = "Pick a model from the Fleet sheet.", True
+    ws.add_data_validation(dv)
+    dv.add(f"B{row + 1}")
+    _name(wb, "fleet_model", f"Inputs!$B${row + 1}")
+    ws.freeze_panes = "A3"
+
+
+def _fleet(wb: Workbook) -> None:
+    ws = wb.create_sheet("Fleet")
+    ws["A1"], ws["A1"].font = "ASIC catalogue (nameplate figures, each with its source)", TITLE_FONT
+    _heading(ws, 2, ["Model", "Hashrate TH/s", "Power W", "Efficiency J/TH", "TH/s per MW of site power",
+                     "Machines per MW of site power", "Source", "Note"], [20, 14, 10, 14, 18, 18, 60, 40])
+    for i, asic in enumerate(m.asic_catalogue(), start=3):
+        ws.cell(i, 1, asic.model)
+        ws.cell(i, 2, asic.hashrate_th_s)
+        ws.cell(i, 3, asic.power_w)
+        ws.cell(i, 4, asic.efficiency_j_per_th)
+        ws.cell(i, 5, f"=HL_TH_PER_MW(D{i},mining_pue)").number_format = "#,##0"
+        ws.cell(i, 6, f"=E{i}/B{i}").number_format = "#,##0.0"
+        ws.cell(i, 7, asic.source_url)
+        ws.cell(i, 8, asic.note)
+    last = 2 + len(m.asic_catalogue())
+    _name(wb, "fleet_efficiency_j_per_th", "Mining!$B$6")
+    return last
+
+
+def _mining(wb: Workbook, catalogue_last: int) -> None:
+    ws = wb.create_sheet("Mining")
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 18
+    ws["A1"], ws["A1"].font = "Mining economics of the site today", TITLE_FONT
+    market = "market_difficulty,market_btc_price_usd,market_fees_btc_per_block,market_block_height"
+    rows = [
+        ("Hashprice now", f"=HL_HASHPRICE({market})", "USD/PH/day"),
+        ("Hashprice after the next halving", f"=HL_HASHPRICE_POST_HALVING({market})", "USD/PH/day"),
+        ("Network hashrate", "=HL_NETWORK_HASHRATE(market_difficulty)", "EH/s"),
+        ("Fleet efficiency", f"=INDEX(Fleet!$D$3:$D${catalogue_last},MATCH(fleet_model,Fleet!$A$3:$A$"
+                             f"{catalogue_last},0))", "J/TH"),
+        ("Hashrate per MW of site power", "=HL_TH_PER_MW(B6,mining_pue)", "TH/s per MW"),
+        ("Cash margin per MW-day", "=HL_MINING_MARGIN_PER_MW_DAY(B3,B6,mining_power_price_usd_per_kwh,mining_pue,"
+                                   "mining_uptime_frac,mining_pool_fee_frac,mining_opex_usd_per_mw_month*12/365)",
+         "USD/MW/day"),
+        ("Cash margin per MW-year", "=B8*365", "USD/MW/year"),
+        ("Site cash margin per year", "=B9*mining_site_mw", "USD/year"),
+        ("Breakeven power price", "=HL_BREAKEVEN_POWER_PRICE(B3,B6,mining_uptime_frac,mining_pool_fee_frac,mining_pue)",
+         "USD/kWh"),
+    ]
+    _heading(ws, 2, ["Figure", "Value", "Unit"])
+    for i, (label, formula, unit) in enumerate(rows, start=3):
+        ws.cell(i, 1, label)
+        ws.cell(i, 2, formula).number_format = "#,##0.00"
+        ws.cell(i, 3, unit)
+    _name(wb, "hashprice_now_usd_per_ph_day", "Mining!$B$3")
+    ws["A14"], ws["A14"].font = "Monthly hashprice projection (HL_HASHPRICE_PATH of the market assumptions)", \
+        Font(bold=True)
+    months = 133
+    columns = 1 + len(m.hashprice_projection(m.example_comparison().market).columns)
+    ref = f"A15:{get_column_letter(columns)}{15 + months}"
+    ws["A15"] = ArrayFormula(ref, f"=HL_HASHPRICE_PATH(market_assumptions,{months + 1})")
+    for r in range(16, 16 + months):
+        ws.cell(r, 1).number_format = DATE_FORMAT
+
+
+def _halving(wb: Workbook, catalogue_last: int) -> None:
+    ws = wb.create_sheet("Halving")
+    ws["A1"], ws["A1"].font = "Before and after the next halving", TITLE_FONT
+    market = "market_difficulty,market_btc_price_usd,market_fees_btc_per_block,market_block_height"
+    facts = [("Next halving height", "=HL_NEXT_HALVING_HEIGHT(market_block_height)", "blocks", "#,##0"),
+             ("Estimated date (10-minute blocks)", "=HL_HALVING_DATE(market_block_height,market_as_of)", "date",
+              DATE_FORMAT),
+             ("Subsidy now", "=HL_SUBSIDY(market_block_height)", "BTC/block", "0.0000"),
+             ("Subsidy after", "=HL_SUBSIDY(B3)", "BTC/block", "0.0000"),
+             ("Power price used below", "=mining_power_price_usd_per_kwh", "USD/kWh", "0.0000")]
+    for i, (label, formula, unit, fmt) in enumerate(facts, start=3):
+        ws.cell(i, 1, label)
+        ws.cell(i, 2, formula).number_format = fmt
+        ws.cell(i, 3, unit)
+    ws.column_dimensions["A"].width = 34
+    _heading(ws, 9, ["Model", "Efficiency J/TH", "Hashcost USD/PH/day", "Breakeven power now USD/kWh",
+                     "Breakeven power after USD/kWh", "Breakeven BTC now USD/BTC", "Breakeven BTC after USD/BTC",
+                     "Cost to mine after (all-in) USD/BTC"], [34, 12, 14, 16, 16, 16, 16, 18])
+    fees = "market_difficulty,market_fees_btc_per_block,market_block_height"
+    for i in range(len(m.asic_catalogue())):
+        r, src = 10 + i, 3 + i
+        ws.cell(r, 1, f"=Fleet!A{src}")
+        ws.cell(r, 2, f"=Fleet!D{src}")
+        ws.cell(r, 3, f"=HL_HASHCOST(B{r},$B$7)")
+        ws.cell(r, 4, f"=HL_BREAKEVEN_POWER_PRICE(hashprice_now_usd_per_ph_day,B{r})")
+        ws.cell(r, 5, f"=HL_BREAKEVEN_POWER_PRICE_POST_HALVING({market},B{r})")
+        ws.cell(r, 6, f"=HL_BREAKEVEN_BTC_PRICE({fees},B{r},$B$7)")
+        ws.cell(r, 7, f"=HL_BREAKEVEN_BTC_PRICE_POST_HALVING({fees},B{r},$B$7)")
+        ws.cell(r, 8, f"=HL_COST_TO_MINE_POST_HALVING({fees},B{r},$B$7,mining_uptime_frac,mining_pool_fee_frac,"
+                      f"mining_pue,mining_opex_usd_per_mw_month*12/365/HL_TH_PER_MW(B{r},mining_pue)*1000)")
+        for c, fmt in zip(range(3, 9), ("0.00", "0.0000", "0.0000", "#,##0", "#,##0", "#,##0")):
+            ws.cell(r, c).number_format = fmt
+
+
+def _lease(wb: Workbook) -> None:
+    ws = wb.create_sheet("AI Lease")
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 18
+    ws["A1"], ws["A1"].font = "AI/HPC lease", TITLE_FONT
+    schedule = m.lease_schedule(m.example_comparison().lease)
+    rows, columns = len(schedule) + 1, len(schedule.columns) + 1
+    top = 14
+    date_col = "A"
+    column_of = {name: get_column_letter(2 + i) for i, name in enumerate(schedule.columns)}
+    unlevered, capex = column_of["unlevered_cash_flow_usd"], column_of["capex_usd"]
+    first, last = top + 1, top + rows - 1
+    figures = [
+        ("NPV, unlevered (HL_LEASE_NPV)", "=HL_LEASE_NPV(lease_assumptions)", "USD", "#,##0"),
+        ("NPV, unlevered (Excel XNPV of the schedule below)",
+         f"=XNPV(discount_rate_per_year_frac,{unlevered}{first}:{unlevered}{last},{date_col}{first}:{date_col}{last})",
+         "USD", "#,##0"),
+        ("IRR, unlevered (HL_LEASE_IRR)", "=HL_LEASE_IRR(lease_assumptions)", "fraction/year", "0.00%"),
+        ("IRR, unlevered (Excel XIRR of the schedule below)",
+         f"=XIRR({unlevered}{first}:{unlevered}{last},{date_col}{first}:{date_col}{last})", "fraction/year", "0.00%"),
+        ("Payback from construction start", "=HL_LEASE_PAYBACK(lease_assumptions)", "months", "0"),
+        ("NPV, levered (equity)", "=HL_LEASE_NPV(lease_assumptions,TRUE)", "USD", "#,##0"),
+        ("Total capex", f"=SUM({capex}{first}:{capex}{last})", "USD", "#,##0"),
+    ]
+    _heading(ws, 2, ["Figure", "Value", "Unit"])
+    for i, (label, formula, unit, fmt) in enumerate(figures, start=3):
+        ws.cell(i, 1, label)
+        ws.cell(i, 2, formula).number_format = fmt
+        ws.cell(i, 3, unit)
+    ws["E2"], ws["E2"].font = "Summary (HL_LEASE_SUMMARY)", Font(bold=True)
+    ws.column_dimensions["E"].width = 36
+    ws.column_dimensions["F"].width = 18
+    summary_rows = len(m.LeaseSummary.model_fields)
+    ws["E3"] = ArrayFormula(f"E3:F{2 + summary_rows}", "=HL_LEASE_SUMMARY(lease_assumptions)")
+    ws[f"A{top - 1}"], ws[f"A{top - 1}"].font = "Monthly schedule (HL_LEASE_SCHEDULE)", Font(bold=True)
+    ws[f"A{top}"] = ArrayFormula(f"A{top}:{get_column_letter(columns)}{top + rows - 1}",
+                                 f"=HL_LEASE_SCHEDULE(lease_assumptions,{rows})")
+    for r in range(first, last + 1):
+        ws.cell(r, 1).number_format = DATE_FORMAT
+
+
+def _comparison(wb: Workbook) -> tuple[str, str, int]:
+    ws = wb.create_sheet("Comparison")
+    ws.column_dimensions["A"].width = 30
+    ws["A1"], ws["A1"].font = "Keep mining or convert: same site, same dates, same discount rate", TITLE_FONT
+    args = "market_assumptions,mining_assumptions,lease_assumptions,discount_rate_per_year_frac"
+    ws["A3"] = ArrayFormula("A3:F6", f"=HL_SITE_COMPARE({args})")
+    ws["A8"], ws["B8"] = "Break-even BTC price (mining = lease)", f"=HL_BREAKEVEN_BTC_PRICE_VS_LEASE({args})"
+    ws["C8"] = "USD/BTC at the start; the whole price path scales with it"
+    ws["A9"], ws["B9"] = "Break-even rent (lease = mining)", f"=HL_BREAKEVEN_RENT_VS_MINING({args})"
+    ws["C9"] = "USD/kW-month, year 1"
+    ws["B8"].number_format, ws["B9"].number_format = "#,##0", "#,##0.00"
+    ws["A11"], ws["A11"].font = "Sensitivity: lease NPV less mining NPV (USD)", Font(bold=True)
+    ws["A12"], ws["B12"] = "Rows: BTC price at the start", "Columns: rent per kW-month"
+    prices = [60_000, 80_000, 100_000, 120_000, 140_000]
+    rents = [100, 115, 130, 145, 160]
+    for i, value in enumerate(prices):
+        _input_cell(ws, ws.cell(13, 2 + i, value))
+    for i, value in enumerate(rents):
+        _input_cell(ws, ws.cell(14, 2 + i, value))
+    ws["A13"], ws["A14"] = "BTC prices (USD/BTC)", "Rents (USD/kW-month)"
+    ws["A16"] = ArrayFormula("A16:F21", f'=HL_SENSITIVITY(market_assumptions,mining_assumptions,lease_assumptions,'
+                                        f'"market.btc_price_usd",B13:F13,"lease.rent_usd_per_kw_month",B14:F14,'
+                                        f'discount_rate_per_year_frac)')
+    ws["A23"], ws["A23"].font = "Monthly cash of both options (HL_SITE_CASH)", Font(bold=True)
+    months = m.example_comparison().horizon
+    ws["A24"] = ArrayFormula(f"A24:H{24 + months}", f"=HL_SITE_CASH({args},0,{months + 1})")
+    for r in range(25, 25 + months):
+        ws.cell(r, 1).number_format = DATE_FORMAT
+    return "Comparison", "A24", months
+
+
+def _scenarios(wb: Workbook) -> None:
+    ws = wb.create_sheet("Scenarios")
+    ws["A1"], ws["A1"].font = "Scenarios: named overrides of inputs (for hashlease batch)", TITLE_FONT
+    _heading(ws, 2, ["Scenario", "Input (assumption name)", "Value", "Note"], [18, 44, 14, 50])
+    rows = [("base", "", "", "The inputs as they stand"),
+            ("bear", "market.btc_price_usd", 60_000, "BTC falls"),
+            ("bear", "market.difficulty_growth_per_month_frac", 0.03, "Hashrate keeps growing fast"),
+            ("bull", "market.btc_price_usd", 150_000, "BTC rallies"),
+            ("bull", "market.btc_price_growth_per_year_frac", 0.25, ""),
+            ("late_build", "lease.delay_months", 9, "Nine months of delay"),
+            ("rich_lease", "lease.rent_usd_per_kw_month", 160, "Hyperscaler-grade rent")]
+    for i, row in enumerate(rows, start=3):
+        for j, value in enumerate(row, start=1):
+            cell = ws.cell(i, j, value)
+            if j == 3 and value != "":
+                _input_cell(ws, cell)
+
+
+def _charts(wb: Workbook, months_projection: int, cash_months: int) -> None:
+    ws = wb.create_sheet("Charts")
+    ws["A1"], ws["A1"].font = "Charts", TITLE_FONT
+    mining = wb["Mining"]
+    columns = list(m.hashprice_projection(m.example_comparison().market).columns)
+    hashprice_col = 2 + columns.index("hashprice_usd_per_ph_day")
+    chart = LineChart()
+    chart.title, chart.y_axis.title, chart.x_axis.title = "Hashprice path (halvings step it down)", "USD/PH/day", "Month"
+    chart.add_data(Reference(mining, min_col=hashprice_col, min_row=15, max_row=15 + months_projection),
+                   titles_from_data=True)
+    chart.set_categories(Reference(mining, min_col=1, min_row=16, max_row=15 + months_projection))
+    chart.width, chart.height = 24, 9
+    ws.add_chart(chart, "A3")
+    comparison = wb["Comparison"]
+    cash = LineChart()
+    cash.title, cash.y_axis.title = "Cumulative cash: keep mining vs convert to lease", "USD"
+    for col in (6, 7):  # cumulative mining, cumulative lease
+        cash.add_data(Reference(comparison, min_col=col, min_row=24, max_row=24 + cash_months), titles_from_data=True)
+    cash.set_categories(Reference(comparison, min_col=1, min_row=25, max_row=24 + cash_months))
+    cash.width, cash.height = 24, 9
+    ws.add_chart(cash, "A22")
+    bars = BarChart()
+    bars.title, bars.y_axis.title = "Lease NPV less mining NPV by BTC price (one bar per rent)", "USD"
+    bars.add_data(Reference(comparison, min_col=2, max_col=6, min_row=16, max_row=21), titles_from_data=True)
+    bars.set_categories(Reference(comparison, min_col=1, min_row=17, max_row=21))
+    bars.width, bars.height = 24, 9
+    ws.add_chart(bars, "A41")
+
+
+def _xlwings_conf(wb: Workbook) -> None:
+    ws = wb.create_sheet("xlwings.conf")
+    ws["A1"], ws["B1"] = "UDF Modules", "hashlease.addin._generated.classic"
+    ws["A2"], ws["B2"] = "Show Console", "False"
+    ws.sheet_state = "hidden"
+
+
+def build_template(path: str | Path, snapshot: MarketSnapshot | None = None) -> Path:
+    """Write the template workbook to ``path`` (atomically) and return the path."""
+    snapshot = snapshot or bundled_snapshot()
+    wb = Workbook()
+    _about(wb)
+    _market(wb, snapshot)
+    _inputs(wb)
+    last = _fleet(wb)
+    _mining(wb, last)
+    _halving(wb, last)
+    _lease(wb)
+    _, _, cash_months = _comparison(wb)
+    _scenarios(wb)
+    _charts(wb, 133, cash_months)
+    _xlwings_conf(wb)
+    wb.properties.creator = "hashlease"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        wb.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
