@@ -193,8 +193,9 @@ def _sheet_key(key: str) -> tuple[str, str] | None:
     return match.group(1).replace("''", "'"), match.group(2).replace("$", "")
 
 
-def _formula_cells(path: Path) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-    """Each sheet's formula cells {sheet: [(ref, formula)]}, and array-formula ranges {sheet!anchor: ref}."""
+def _formula_cells(path: Path) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]], dict[str, str]]:
+    """Array-formula ranges {sheet!anchor: ref}, each sheet's formula cells {sheet: [(ref, formula)]} and the
+    defined names {NAME: reference}."""
     import openpyxl
     from openpyxl.worksheet.formula import ArrayFormula
 
@@ -211,8 +212,104 @@ def _formula_cells(path: Path) -> tuple[dict[str, str], dict[str, list[tuple[str
                     arrays[f"{sheet.title}!{cell.coordinate}"] = value.ref
                 elif isinstance(value, str) and value.startswith("="):
                     cells.append((cell.coordinate, value))
+    names = {name.upper(): d.attr_text for name, d in book.defined_names.items() if d.attr_text}
     book.close()
-    return arrays, formulas
+    return arrays, formulas, names
+
+
+def _references(formula: str, sheet: str, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(sheet, range) operands of a formula; defined names resolved; whole rows and columns left out."""
+    from openpyxl.formula import Tokenizer
+
+    out = []
+    try:
+        tokens = Tokenizer(formula).items
+    except Exception:  # the engine reports formulas it cannot read
+        return out
+    for token in tokens:
+        if token.type != "OPERAND" or token.subtype != "RANGE":
+            continue
+        text = names.get(token.value.upper(), token.value)
+        target_sheet, _, ref = text.rpartition("!")
+        target_sheet = target_sheet.strip("'").replace("''", "'") or sheet
+        ref = ref.replace("$", "").upper()
+        if re.fullmatch(r"[A-Z]{1,3}[0-9]+(:[A-Z]{1,3}[0-9]+)?", ref):
+            out.append((target_sheet, ref))
+    return out
+
+
+def _cells_of(ref: str) -> list[str]:
+    first, _, last = ref.partition(":")
+    top, left = split_cell(first)
+    bottom, right = split_cell(last or first)
+    if (bottom - top + 1) * (right - left + 1) > 100_000:
+        return []
+    return [cell_ref(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
+
+
+def circular_cells(cells: dict[str, list[tuple[str, str]]], arrays: dict[str, str],
+                   names: dict[str, str]) -> list[str]:
+    """Formula cells on a cycle of references (Tarjan's strongly connected components)."""
+    owner: dict[str, str] = {}
+    for anchor, ref in arrays.items():
+        sheet = anchor.rpartition("!")[0]
+        for cell in _cells_of(ref):
+            owner[f"{sheet}!{cell}"] = anchor
+    nodes = {f"{sheet}!{ref}" for sheet, refs in cells.items() for ref, _ in refs}
+    graph: dict[str, set[str]] = {}
+    for sheet, refs in cells.items():
+        for ref, text in refs:
+            edges = set()
+            for target_sheet, target in _references(text, sheet, names):
+                for cell in _cells_of(target):
+                    key = owner.get(f"{target_sheet}!{cell}", f"{target_sheet}!{cell}")
+                    if key in nodes:
+                        edges.add(key)
+            graph[f"{sheet}!{ref}"] = edges
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[str] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    found.extend(sorted(component))
+    return found
 
 
 def recalculate(path: str | Path) -> Recalculation:
@@ -225,24 +322,26 @@ def recalculate(path: str | Path) -> Recalculation:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     check_xlsx(path)
-    arrays, cells = _formula_cells(path)
+    arrays, cells, defined = _formula_cells(path)
+    cycle = circular_cells(cells, arrays, defined)
     timings["check and scan"] = time.perf_counter() - start
     table = functions()
     known = set(table) | {"IF", "IFERROR", "AND", "OR", "NOT", "CHOOSE", "INDEX"}
     unsupported = [(f"{sheet}!{ref}", name) for sheet, refs in cells.items() for ref, text in refs
                    for name in function_names(text) if name not in known]
     start = time.perf_counter()
+    messages: list[str] = []
+    _Messages.current = messages  # the engine evaluates constant formulas while loading
     try:
         model = formulas.ExcelModel().loads(str(path)).finish(circular=True)
     except FormulaError as exc:
+        _Messages.current = None
         expression = exc.args[1] if len(exc.args) > 1 else str(exc)
         where = [f"{s}!{r}" for s, refs in cells.items() for r, t in refs if t == expression]
         raise HashleaseError(f"formula in {where[0] if where else path.name}", expression,
                              "a formula the engine can read") from None
     timings["load"] = time.perf_counter() - start
     start = time.perf_counter()
-    messages: list[str] = []
-    _Messages.current = messages
     try:
         solution = model.calculate()
     finally:
@@ -252,7 +351,8 @@ def recalculate(path: str | Path) -> Recalculation:
     names = {sheet.upper(): sheet for sheet in cells}
     wanted = {(sheet, ref) for sheet, refs in cells.items() for ref, _ in refs}
     values: dict[str, dict[str, Any]] = {sheet: {} for sheet in cells}
-    result = Recalculation(values=values, unsupported=unsupported, messages=messages, seconds=timings)
+    result = Recalculation(values=values, unsupported=unsupported, messages=messages, seconds=timings,
+                           circular_cells=list(cycle))
     for key, ranges in solution.items():
         parsed = _sheet_key(str(key))
         if parsed is None or not hasattr(ranges, "value"):
@@ -284,7 +384,8 @@ def _store(result: Recalculation, sheet: str, ref: str, value: Any, error_type: 
         text = str(value)
         value = ExcelErrorValue(text if text != "#CIRC!" else "#VALUE!")
         if text == "#CIRC!":
-            result.circular_cells.append(f"{sheet}!{ref}")
+            if f"{sheet}!{ref}" not in result.circular_cells:
+                result.circular_cells.append(f"{sheet}!{ref}")
         else:
             result.error_cells.append((f"{sheet}!{ref}", text))
     elif isinstance(value, np.generic):

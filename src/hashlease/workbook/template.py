@@ -131,7 +131,11 @@ def _input_cell(ws, cell) -> None:
 
 
 def _validation(ws, row: Row, ref: str) -> None:
-    if row.choices:
+    if isinstance(row.value, dt.date):
+        dv = DataValidation(type="date", operator="between", formula1="DATE(2009,1,3)", formula2="DATE(2100,12,31)",
+                            allow_blank=False)
+        message = "a date from 2009-01-03 to 2100-12-31"
+    elif row.choices:
         dv = DataValidation(type="list", formula1='"' + ",".join(row.choices) + '"', allow_blank=False)
         message = "one of " + ", ".join(row.choices)
     elif row.low is not None:
