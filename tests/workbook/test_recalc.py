@@ -325,3 +325,16 @@ def test_eval(formula, stdout):
 def test_eval_errors(formula, stderr):
     result = runner.invoke(app, ["eval", formula])
     assert result.exit_code == 1 and stderr in " ".join(result.stderr.split())
+
+
+def test_libreoffice_opens_the_output_on_its_cached_values(recalculated, tmp_path, libreoffice):
+    # LibreOffice does not know the HL_ functions: had it recalculated these cells on load, they would be errors.
+    # Recorded difference: LibreOffice always recalculates legacy array formulas (the spilled tables) when it
+    # opens a file, so without the add-in those show #NAME? there; Excel keeps their cached values (docs).
+    out, values, _ = recalculated
+    copy = tmp_path / "opened.xlsx"
+    shutil.copy(out, copy)
+    shown = openpyxl.load_workbook(libreoffice(copy), data_only=True)
+    for sheet, ref in (("Mining", "B3"), ("Mining", "B4"), ("AI Lease", "B3"), ("AI Lease", "B4"),
+                       ("Comparison", "B8"), ("Comparison", "B9"), ("Halving", "D10")):
+        assert shown[sheet][ref].value == pytest.approx(values[sheet][ref].value, rel=1e-12), f"{sheet}!{ref}"
