@@ -229,6 +229,55 @@ def recalc(
                      f"{sum(result.seconds.values()):.2f} s -> {target}", highlight=False)
 
 
+@app.command()
+def refresh(
+    workbook: Annotated[Path, typer.Argument(help="Workbook whose Market sheet to refresh (.xlsx); it is only read.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the refreshed, recalculated workbook.")],
+    source: Annotated[str, typer.Option(help="'bundled' (offline snapshot), an http(s) URL of a mempool.space-style API, or a .json/.csv file.")] = "bundled",
+    max_age_days: Annotated[Optional[int], typer.Option(help="Refuse values older than this many days (default: 2 for a URL, no limit otherwise).")] = None,
+    cache: Annotated[Optional[Path], typer.Option(help="Cache of last good values (default $HASHLEASE_CACHE_DIR/market.json or ~/.cache/hashlease).")] = None,
+    timeout_s: Annotated[float, typer.Option(help="Timeout of each HTTP request [s].")] = 10.0,
+    retries: Annotated[int, typer.Option(help="Retries after a timeout, connection error or 5xx, with exponential backoff.")] = 3,
+) -> None:
+    """Fill the Market sheet from a source, validated; keep and flag the last good value of anything bad; recalc."""
+    import datetime as dt
+    import tempfile
+
+    from hashlease.market_data import MarketCache
+    from hashlease.market_data import refresh as fetch_market
+    from hashlease.workbook import market_sheet
+    from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.safety import check_xlsx
+    from hashlease.workbook.writer import write_values
+
+    err = _console(stderr=True)
+    try:
+        if output.resolve() == workbook.resolve():
+            raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK")
+        check_xlsx(workbook)
+        limit = max_age_days if max_age_days is not None else (2 if source.startswith("http") else None)
+        result = fetch_market(source, market_sheet.current(workbook), cache=MarketCache(cache),
+                              today=dt.datetime.now(dt.timezone.utc).date(), max_age_days=limit,
+                              timeout_s=timeout_s, retries=retries)
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / workbook.name
+            write_values(workbook, staged, market_sheet.cells(workbook, result))
+            recalculated = recalculate(staged)
+            write_values(staged, output, recalculated.values)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"Market data from {result.source} -> {output}", title_justify="left")
+    for header in ["Field", "Value", "As of", "Status", "Source"]:
+        table.add_column(header, overflow="fold")
+    for name, item in result.values.items():
+        status = f"[bold red]STALE[/] {result.stale[name]}" if name in result.stale else "fresh"
+        table.add_row(name, f"{item.value:,.6g}", str(item.as_of), status, item.source)
+    _console().print(table)
+    for name, reason in result.stale.items():
+        err.print(f"[yellow]warning:[/] {name}: {reason}; kept the last good value, marked STALE in the workbook",
+                  highlight=False)
+
+
 @app.command(name="eval")
 def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944)".')]) -> None:
     """Evaluate one formula (Excel functions and HL_ functions, literals and arrays) and print its value."""

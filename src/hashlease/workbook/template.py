@@ -221,7 +221,7 @@ def _about(wb: Workbook) -> None:
 def _market(wb: Workbook, snapshot: MarketSnapshot) -> None:
     ws = wb.create_sheet("Market")
     ws["A1"], ws["A1"].font = f"Market snapshot: {snapshot.name}", TITLE_FONT
-    _heading(ws, 2, ["Input", "Value", "Unit", "As of", "Source"], [22, 22, 12, 12, 120])
+    _heading(ws, 2, ["Input", "Value", "Unit", "As of", "Source", "Status"], [22, 22, 12, 12, 100, 40])
     items = [("Difficulty", "market_difficulty", snapshot.difficulty),
              ("Block height", "market_block_height", snapshot.block_height),
              ("Fees", "market_fees_btc_per_block", snapshot.fees_btc_per_block),
@@ -234,6 +234,7 @@ def _market(wb: Workbook, snapshot: MarketSnapshot) -> None:
         ws.cell(i, 3, item.unit)
         ws.cell(i, 4, item.as_of).number_format = DATE_FORMAT
         ws.cell(i, 5, item.source)
+        ws.cell(i, 6, "bundled offline snapshot")
         _name(wb, name, f"Market!$B${i}")
     ws.cell(7, 1, "Snapshot date")
     ws.cell(7, 2, "=MAX(D3:D6)").number_format = DATE_FORMAT

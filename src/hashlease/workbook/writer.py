@@ -90,9 +90,14 @@ def _set_value(cell: etree._Element, value: Any) -> None:
     elif isinstance(value, ExcelErrorValue):
         cell.set("t", "e")
         v.text = str(value)
-    else:
-        cell.set("t", "str")
+    elif cell.find("m:f", NS) is not None:
+        cell.set("t", "str")  # a formula's text result
         v.text = str(value)
+    else:  # a constant text cell: an inline string
+        cell.remove(v)
+        cell.set("t", "inlineStr")
+        inline = etree.SubElement(cell, f"{{{MAIN}}}is")
+        etree.SubElement(inline, f"{{{MAIN}}}t").text = str(value)
 
 
 class ExcelErrorValue(str):
