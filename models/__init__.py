@@ -26,7 +26,7 @@ from .lease import (LeaseInputs, LeaseSummary, Phase, capex_weights, lease_cash_
 from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd_per_kw_month,
                           implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
                           usd_per_mw_year_to_usd_per_kw_month)
-from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_schedule
+from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_cash_flows_batch, mining_schedule
 from .projection import MarketProjection, hashprice_projection, project_market
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)

@@ -19,6 +19,8 @@ switched off in a month whose revenue would not cover its power bill; opex is pa
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
@@ -28,7 +30,7 @@ from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
 
-__all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_schedule"]
+__all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_schedule"]
 
 
 class FleetLine(InputModel):
@@ -118,6 +120,85 @@ class MiningSiteInputs(InputModel):
         return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / 1e6
 
 
+def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
+    """The sites' parameters as (sites, 1) columns, so the monthly lines broadcast over months."""
+    def column(values):
+        return np.array(values, dtype=float)[:, None]
+
+    return {
+        "th_s": column([s.fleet_hashrate_th_s for s in sites]),
+        "efficiency": column([s.fleet_efficiency_j_per_th for s in sites]),
+        "refresh_months": column([round(12 * s.refresh_every_years) if s.refresh_every_years else 0 for s in sites]),
+        "gain": column([s.refresh_efficiency_gain_frac for s in sites]),
+        "uptime": column([s.uptime_frac for s in sites]),
+        "curtail_hours": column([np.nan if s.curtailment_hours_per_month is None else s.curtailment_hours_per_month
+                                 for s in sites]),
+        "curtail_share": column([s.curtailment_share_frac or 0.0 for s in sites]),
+        "pool_fee": column([s.pool_fee_frac for s in sites]),
+        "power_price": column([s.power_price_usd_per_kwh for s in sites]),
+        "escalator": column([s.power_escalator_per_year_frac for s in sites]),
+        "pue": column([s.pue for s in sites]),
+        "opex": column([s.opex_usd_per_mw_month * s.site_mw for s in sites]),
+        "capex_per_th": column([s.refresh_capex_usd_per_th_s for s in sites]),
+        "salvage_per_th": column([s.salvage_usd_per_th_s for s in sites]),
+        "shut_down": column([s.shut_down_when_unprofitable for s in sites]),
+    }
+
+
+def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale) -> dict[str, np.ndarray]:
+    """Monthly lines for parameter columns ``p`` (sites or 1, 1), hashprice ``h`` and ``days`` (rows, months)."""
+    months = np.broadcast_shapes(h.shape, days.shape)[-1]
+    m = np.arange(months)[None, :]
+    step = p["refresh_months"]
+    refresh = (step > 0) & (m >= step) & (np.mod(m, np.where(step > 0, step, 1)) == 0)
+    generation = np.cumsum(refresh, axis=1)             # refreshes done by month m (inclusive)
+    efficiency = p["efficiency"] * (1.0 - p["gain"]) ** generation
+    th_s = p["th_s"] * p["efficiency"] / efficiency     # the same power, more TH/s
+    hours = 24.0 * days
+    curtailed = np.where(np.isnan(p["curtail_hours"]), p["curtail_share"],
+                         np.minimum(np.nan_to_num(p["curtail_hours"]) / hours, 1.0))
+    running = p["uptime"] * (1.0 - curtailed)
+    revenue = th_s / 1000.0 * h * days * running * (1.0 - p["pool_fee"]) * scale
+    price = p["power_price"] * (1.0 + p["escalator"]) ** np.floor(m / 12)
+    power = th_s * efficiency / 1e3 * p["pue"] * hours * running * price
+    previous_th = np.concatenate([th_s[:, :1], th_s[:, :-1]], axis=1)
+    capex = np.where(refresh, th_s * p["capex_per_th"], 0.0)
+    salvage = np.where(refresh, previous_th * p["salvage_per_th"], 0.0)
+    salvage[:, -1] += th_s[:, -1] * p["salvage_per_th"][:, 0]
+    opex = np.broadcast_to(p["opex"], th_s.shape)
+    return {"th_s": th_s, "efficiency": efficiency, "running": running, "revenue": revenue, "power": power,
+            "opex": opex, "capex": capex, "salvage": salvage}
+
+
+def _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale):
+    h = np.atleast_2d(check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0))
+    days = np.atleast_2d(check_range("days_in_month", days_in_month, ge=28, le=31))
+    scale = check_range("revenue_scale", revenue_scale, ge=0)
+    if h.ndim != 2 or days.ndim != 2:
+        raise HashleaseError("hashprice_usd_per_ph_day", f"{h.ndim} dimensions", "(paths, months)")
+    try:
+        shape = np.broadcast_shapes(h.shape, days.shape, np.shape(scale) + (1,) * (2 - np.ndim(scale)))
+    except ValueError:
+        raise HashleaseError("hashprice_usd_per_ph_day", f"shape {h.shape}", f"months matching days_in_month "
+                             f"{days.shape}") from None
+    return h, days, scale, shape
+
+
+def _shut_down(lines: dict[str, np.ndarray], shut_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    on = (lines["revenue"] >= lines["power"]) | (shut_down == 0)
+    return np.where(on, lines["revenue"], 0.0), np.where(on, lines["power"], 0.0)
+
+
+def _result(lines, revenue, power, shape) -> dict[str, np.ndarray]:
+    net = revenue - power - lines["opex"] - lines["capex"] + lines["salvage"]
+    return {"fleet_hashrate_th_s": np.broadcast_to(lines["th_s"], shape),
+            "fleet_efficiency_j_per_th": np.broadcast_to(lines["efficiency"], shape),
+            "running_share_frac": np.broadcast_to(lines["running"], shape),
+            "mining_revenue_usd": np.broadcast_to(revenue, shape), "power_cost_usd": np.broadcast_to(power, shape),
+            "opex_usd": np.broadcast_to(lines["opex"], shape), "refresh_capex_usd": np.broadcast_to(lines["capex"], shape),
+            "salvage_usd": np.broadcast_to(lines["salvage"], shape), "net_cash_flow_usd": np.broadcast_to(net, shape)}
+
+
 def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarray, days_in_month: np.ndarray,
                       *, revenue_scale: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
     """Monthly mining lines for one site over many hashprice paths, each (paths, months).
@@ -132,52 +213,33 @@ def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarr
     >>> lines["mining_revenue_usd"].tolist()  # 400 PH/s x hashprice x days; at $20 the fleet is switched off
     [[620000.0, 560000.0], [0.0, 0.0]]
     """
-    h = np.atleast_2d(check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0))
-    days = np.atleast_2d(check_range("days_in_month", days_in_month, ge=28, le=31))
-    scale = check_range("revenue_scale", revenue_scale, ge=0)
-    if h.ndim != 2 or days.ndim != 2:
-        raise HashleaseError("hashprice_usd_per_ph_day", f"{h.ndim} dimensions", "(paths, months)")
-    try:
-        paths, months = np.broadcast_shapes(h.shape, days.shape, np.shape(scale) + (1,) * (2 - np.ndim(scale)))
-    except ValueError:
-        raise HashleaseError("hashprice_usd_per_ph_day", f"shape {h.shape}", f"months matching days_in_month "
-                             f"{days.shape}") from None
-    revenue_scale = scale
-    m = np.arange(months)
-    refresh = np.zeros(months, dtype=bool)
-    if site.refresh_every_years is not None:
-        step = int(round(12 * site.refresh_every_years))
-        refresh[step::step] = True
-    generation = np.cumsum(refresh)                     # refreshes done by month m (inclusive)
-    efficiency = site.fleet_efficiency_j_per_th * (1.0 - site.refresh_efficiency_gain_frac) ** generation
-    th_s = site.fleet_hashrate_th_s * site.fleet_efficiency_j_per_th / efficiency  # same power, more TH/s
-    hours = 24.0 * days
-    if site.curtailment_hours_per_month is not None:
-        curtailed = np.minimum(site.curtailment_hours_per_month / hours, 1.0)
-    else:
-        curtailed = np.full_like(hours, site.curtailment_share_frac or 0.0)
-    running = site.uptime_frac * (1.0 - curtailed)
-    revenue = th_s / 1000.0 * h * days * running * (1.0 - site.pool_fee_frac) * revenue_scale
-    price = site.power_price_usd_per_kwh * (1.0 + site.power_escalator_per_year_frac) ** np.floor(m / 12)
-    site_kw = th_s * efficiency / 1e3 * site.pue
-    power = site_kw * hours * running * price
-    if site.shut_down_when_unprofitable:
-        on = revenue >= power
-        revenue, power = np.where(on, revenue, 0.0), np.where(on, power, 0.0)
-    opex = np.full(months, site.opex_usd_per_mw_month * site.site_mw)
-    previous_th = np.concatenate([[th_s[0]], th_s[:-1]])
-    capex = np.where(refresh, th_s * site.refresh_capex_usd_per_th_s, 0.0)
-    salvage = np.where(refresh, previous_th * site.salvage_usd_per_th_s, 0.0)
-    salvage[-1] += th_s[-1] * site.salvage_usd_per_th_s
-    shape = (max(paths, 1), months)
-    revenue, power = np.broadcast_to(revenue, shape), np.broadcast_to(power, shape)
-    net = revenue - power - opex - capex + salvage
-    return {"fleet_hashrate_th_s": np.broadcast_to(th_s, shape),
-            "fleet_efficiency_j_per_th": np.broadcast_to(efficiency, shape),
-            "running_share_frac": np.broadcast_to(running, shape), "mining_revenue_usd": revenue,
-            "power_cost_usd": power, "opex_usd": np.broadcast_to(opex, shape),
-            "refresh_capex_usd": np.broadcast_to(capex, shape), "salvage_usd": np.broadcast_to(salvage, shape),
-            "net_cash_flow_usd": net}
+    h, days, scale, shape = _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale)
+    params = _site_arrays([site])
+    lines = _lines(params, h, days, scale)
+    revenue, power = _shut_down(lines, params["shut_down"])
+    return _result(lines, revenue, power, (max(shape[0], 1), shape[1]))
+
+
+def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per_ph_day: np.ndarray,
+                            days_in_month: np.ndarray) -> dict[str, np.ndarray]:
+    """Monthly mining lines of many sites at once, one hashprice path per site, each (sites, months).
+
+    Examples
+    --------
+    >>> base = dict(site_mw=10, pue=1.0, uptime_frac=1.0, pool_fee_frac=0.0, fleet=[{"model": "Antminer S21",
+    ...             "units": 2_000}])
+    >>> sites = [MiningSiteInputs(**base, power_price_usd_per_kwh=p) for p in (0.05, 0.20)]
+    >>> mining_cash_flows_batch(sites, [[50.0, 50.0]], [31, 28])["power_cost_usd"].tolist()  # 7 MW x 24 h x days
+    [[260400.0, 235200.0], [0.0, 0.0]]
+    """
+    h, days, _, shape = _checked(hashprice_usd_per_ph_day, days_in_month, 1.0)
+    if shape[0] not in (1, len(sites)):
+        raise HashleaseError("hashprice_usd_per_ph_day", f"{shape[0]} paths", f"one path, or one per site "
+                             f"({len(sites)})")
+    params = _site_arrays(sites)
+    lines = _lines(params, h, days, 1.0)
+    revenue, power = _shut_down(lines, params["shut_down"])
+    return _result(lines, revenue, power, (len(sites), shape[1]))
 
 
 def mining_schedule(site: MiningSiteInputs, market: pd.DataFrame) -> pd.DataFrame:

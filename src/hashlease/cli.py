@@ -278,6 +278,62 @@ def refresh(
                   highlight=False)
 
 
+@app.command()
+def batch(
+    workbook: Annotated[Path, typer.Argument(help="Template workbook (.xlsx); it is only read.")],
+    scenarios: Annotated[Path, typer.Argument(help="Scenarios: CSV (scenario,input,value or scenario,<input>,...) or YAML.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for results.jsonl, summary.csv, summary.parquet (and workbooks/).")],
+    engine: Annotated[str, typer.Option(help="model (vectorised from the models), workbook (recalculate each), or auto.")] = "auto",
+    scheduler: Annotated[Optional[str], typer.Option(help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: one per core).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip scenarios already in OUTDIR/results.jsonl.")] = False,
+    workbooks: Annotated[bool, typer.Option("--workbooks", help="Also write each scenario's recalculated workbook (workbook engine).")] = False,
+    chunk_size: Annotated[Optional[int], typer.Option(help="Scenarios per task (default 500 for the model engine, 1 for the workbook engine).")] = None,
+) -> None:
+    """Run many scenarios of a template and write a summary table (CSV and Parquet)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from hashlease.batch import load_scenarios, run_batch
+    from hashlease.workbook.safety import check_xlsx
+
+    err = _console(stderr=True)
+    try:
+        if engine not in ("auto", "model", "workbook"):
+            raise m.HashleaseError("--engine", engine, "one of auto, model, workbook")
+        if workers is not None and workers < 1:
+            raise m.HashleaseError("--workers", workers, ">= 1")
+        if chunk_size is not None and chunk_size < 1:
+            raise m.HashleaseError("--chunk-size", chunk_size, ">= 1")
+        check_xlsx(workbook)
+        items = load_scenarios(scenarios)
+        chosen = engine
+        if engine == "auto":
+            chosen = "workbook" if workbooks else "model"
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=err, transient=False)
+        with progress:
+            task = progress.add_task(f"{chosen} engine", total=len(items), rate="")
+            started = __import__("time").perf_counter()
+
+            def advance(done: int, total: int) -> None:
+                elapsed = max(__import__("time").perf_counter() - started, 1e-9)
+                progress.update(task, completed=done, rate=f"{done / elapsed:,.0f} scenarios/s")
+
+            report = run_batch(workbook, items, output, engine=chosen, scheduler=scheduler, workers=workers,
+                               resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, progress=advance)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    for name, error in report["failed"]:
+        err.print(f"[bold red]failed:[/] {name}: {error}", highlight=False)
+    _console().print(f"{report['done']:,} of {report['total']:,} scenarios in {output} "
+                     f"({len(report['failed'])} failed{', ' + str(report['skipped']) + ' resumed' if report['skipped'] else ''})",
+                     highlight=False)
+    if report["interrupted"]:
+        err.print("[bold yellow]interrupted:[/] kept what was done; run again with --resume to finish", highlight=False)
+        raise typer.Exit(code=130)
+
+
 @app.command(name="eval")
 def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944)".')]) -> None:
     """Evaluate one formula (Excel functions and HL_ functions, literals and arrays) and print its value."""

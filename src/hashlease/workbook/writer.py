@@ -131,13 +131,16 @@ def _cell(row: etree._Element, ref: str, column: int) -> etree._Element:
     return new
 
 
-def _update_sheet(xml: bytes, values: dict[str, Any]) -> bytes:
+def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     sheet_data = root.find("m:sheetData", NS)
     rows = {int(r.get("r")): r for r in sheet_data.findall("m:row", NS)}
     for ref, value in values.items():
         row_number, column = split_cell(ref)
         cell = _cell(_row(sheet_data, rows, row_number), ref, column)
+        if replace_formulas:  # the value becomes a constant input: drop the cell's formula
+            for formula in cell.findall("m:f", NS):
+                cell.remove(formula)
         _set_value(cell, value)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
@@ -152,9 +155,11 @@ def _update_workbook(xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def write_values(source: str | Path, target: str | Path, values: dict[str, dict[str, Any]]) -> None:
+def write_values(source: str | Path, target: str | Path, values: dict[str, dict[str, Any]], *,
+                 replace_formulas: bool = False) -> None:
     """Copy ``source`` to ``target`` with ``values`` ({sheet name: {A1 ref: value}}) as cached cell values.
 
+    With ``replace_formulas`` the values become constants (a scenario's input overriding a formula).
     ``target`` appears whole or not at all (written to a temporary file, then renamed); ``source`` is only read.
     """
     source, target = Path(source), Path(target)
@@ -168,7 +173,7 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
             for info in src.infolist():
                 data = src.read(info)
                 if info.filename in by_part:
-                    data = _update_sheet(data, by_part[info.filename])
+                    data = _update_sheet(data, by_part[info.filename], replace_formulas)
                 elif info.filename == "xl/workbook.xml":
                     data = _update_workbook(data)
                 elif info.filename == "xl/calcChain.xml":

@@ -1,0 +1,522 @@
+"""Scenario batches: many named input overrides of a template, valued by the models or by the workbook itself.
+
+Two engines:
+
+- ``model``: reads the template's assumption blocks once, applies each scenario's overrides and values every
+  scenario's summary outputs straight from the models, vectorised over the scenarios of a chunk (market
+  projection, mining and lease cash flows, XNPV, and the break-evens solved for all scenarios at once).
+- ``workbook``: writes each scenario's overrides into the Inputs sheet and recalculates the workbook as
+  ``hashlease recalc`` does, for workbooks edited beyond the named blocks; optionally keeps each workbook.
+
+Chunks run on a local process pool, or on a Dask cluster (``scheduler="tcp://host:port"``). Results are appended
+to ``OUTDIR/results.jsonl`` as chunks finish, so an interrupted batch keeps what is done and ``resume`` skips it;
+a failing scenario fails alone, with its error. The summary is written as CSV and Parquet.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from hashlease import models as m
+from hashlease.models import HashleaseError
+
+__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch"]
+
+#: Summary outputs: name (with unit) -> the template cell that holds the same figure.
+OUTPUTS = {
+    "hashprice_now_usd_per_ph_day": ("Mining", "M16"),  # the projection's first month
+    "mining_npv_usd": ("Comparison", "B4"),
+    "lease_npv_usd": ("Comparison", "B5"),
+    "npv_difference_usd": ("Comparison", "B6"),
+    "lease_irr_per_year_frac": ("Comparison", "C5"),
+    "lease_payback_month": ("Comparison", "D5"),
+    "breakeven_btc_price_usd": ("Comparison", "B8"),
+    "breakeven_rent_usd_per_kw_month": ("Comparison", "B9"),
+}
+BLOCKS = {"market": "projection", "mining": "mining", "lease": "lease"}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides: dotted input name ("market.btc_price_usd") -> value."""
+
+    name: str
+    overrides: tuple[tuple[str, Any], ...]
+
+
+def _value(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    text = text.strip()
+    if text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _check_name(name: Any, where: str) -> str:
+    name = str(name).strip()
+    if not _NAME.match(name) or name in (".", ".."):
+        raise HashleaseError(f"scenario name in {where}", name, "letters, digits, '.', '_' or '-' (at most 100, "
+                             "not starting with '.'): names become file names inside OUTDIR")
+    return name
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a CSV (long: scenario,input,value; or wide: scenario,<input>,...) or YAML file.
+
+    YAML is a mapping {scenario: {input: value}} or a list of {name: ..., overrides: {...}}.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HashleaseError("scenarios", str(path), "a readable CSV or YAML file", detail=str(exc)) from None
+    order: dict[str, dict[str, Any]] = {}
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise HashleaseError("scenarios", path.name, "valid YAML", detail=str(exc).splitlines()[0]) from None
+        items = data.items() if isinstance(data, dict) else (
+            ((d.get("name"), d.get("overrides") or {}) for d in data) if isinstance(data, list) else None)
+        if items is None:
+            raise HashleaseError("scenarios", path.name, "a mapping of scenario -> overrides, or a list")
+        for name, overrides in items:
+            if not isinstance(overrides, dict):
+                raise HashleaseError(f"scenario {name}", overrides, "a mapping of input -> value")
+            order.setdefault(_check_name(name, path.name), {}).update(overrides)
+    elif path.suffix.lower() == ".csv":
+        rows = list(csv.reader(text.splitlines()))
+        if not rows:
+            raise HashleaseError("scenarios", path.name, "a header row and at least one scenario")
+        header = [h.strip() for h in rows[0]]
+        if header[:3] == ["scenario", "input", "value"]:
+            for line, row in enumerate(rows[1:], start=2):
+                if not any(c.strip() for c in row):
+                    continue
+                name = _check_name(row[0], f"{path.name} line {line}")
+                scenario = order.setdefault(name, {})
+                if len(row) > 1 and row[1].strip():
+                    scenario[row[1].strip()] = _value(row[2] if len(row) > 2 else "")
+        elif header and header[0] == "scenario":
+            for line, row in enumerate(rows[1:], start=2):
+                if not any(c.strip() for c in row):
+                    continue
+                name = _check_name(row[0], f"{path.name} line {line}")
+                order.setdefault(name, {}).update({h: _value(v) for h, v in zip(header[1:], row[1:]) if v.strip()})
+        else:
+            raise HashleaseError("scenarios", ",".join(header[:3]), "a header 'scenario,input,value' or "
+                                 "'scenario,<input>,...'")
+    else:
+        raise HashleaseError("scenarios", path.name, "a .csv, .yaml or .yml file")
+    if not order:
+        raise HashleaseError("scenarios", path.name, "at least one scenario")
+    return [Scenario(name, tuple(overrides.items())) for name, overrides in order.items()]
+
+
+def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
+    """The comparison the template's assumption blocks describe (after recalculating their formulas)."""
+    from hashlease.addin.runtime import ExcelError, assumptions_from_range
+    from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.writer import split_cell
+
+    import openpyxl
+
+    result = recalculate(template)
+    book = openpyxl.load_workbook(template)
+    names = dict(book.defined_names.items())
+
+    def block(name: str) -> list[list[Any]]:
+        if name not in names:
+            raise HashleaseError(f"workbook {Path(template).name}", f"no named block {name}",
+                                 "the template's named assumption blocks (model engine)")
+        sheet, ref = names[name].attr_text.split("!")
+        sheet = sheet.strip("'")
+        first, last = ref.replace("$", "").split(":")
+        (top, left), (bottom, right) = split_cell(first), split_cell(last)
+        ws = book[sheet]
+        rows = []
+        for r in range(top, bottom + 1):
+            row = []
+            for c in range(left, right + 1):
+                ref_ = f"{openpyxl.utils.get_column_letter(c)}{r}"
+                value = ws[ref_].value
+                if isinstance(value, str) and value.startswith("="):
+                    value = result.values[sheet].get(ref_)
+                row.append(value)
+            rows.append(row)
+        return rows
+
+    try:
+        market = assumptions_from_range(m.MarketProjection, block("market_assumptions"))
+        mining = assumptions_from_range(m.MiningSiteInputs, block("mining_assumptions"))
+        lease = assumptions_from_range(m.LeaseInputs, block("lease_assumptions"))
+    except ExcelError as exc:
+        raise HashleaseError(f"workbook {Path(template).name}", "its assumption blocks", "valid", detail=exc.text)
+    rate = book["Inputs"]["B2"].value if "discount_rate_per_year_frac" not in names else None
+    if "discount_rate_per_year_frac" in names:
+        sheet, ref = names["discount_rate_per_year_frac"].attr_text.split("!")
+        rate = book[sheet.strip("'")][ref.replace("$", "")].value
+    return m.SiteComparisonInputs(market=market, mining=mining, lease=lease, discount_rate_per_year_frac=rate)
+
+
+def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
+    inputs = base
+    for path, value in scenario.overrides:
+        inputs = m.with_input(inputs, path, value)
+    return inputs
+
+
+# --- the model engine -----------------------------------------------------------------------------------
+
+def _payback(flows: np.ndarray) -> np.ndarray:
+    cumulative = np.cumsum(flows, axis=1)
+    was_negative = np.minimum.accumulate(cumulative, axis=1) < 0
+    hit = (cumulative >= 0) & was_negative
+    return np.where(hit.any(axis=1), hit.argmax(axis=1).astype(float), np.nan)
+
+
+def _irrs(flows: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    try:
+        return np.atleast_1d(m.xirr(flows, dates)).astype(float)
+    except HashleaseError:
+        out = np.full(len(flows), np.nan)
+        for i, row in enumerate(flows):
+            try:
+                out[i] = m.xirr(row, dates)
+            except HashleaseError:
+                pass
+        return out
+
+
+def _investment_irr(flows: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """XIRR where the flows are an investment (XNPV falling through the rate), as compare_site reports it."""
+    rates = _irrs(flows, dates)
+    ok = np.isfinite(rates)
+    if ok.any():
+        step = 1e-6 * np.maximum(1.0, np.abs(rates[ok]))
+        falling = m.xnpv(rates[ok] + step, flows[ok], dates) < m.xnpv(rates[ok] - step, flows[ok], dates)
+        rates[np.flatnonzero(ok)[~falling]] = np.nan
+    return rates
+
+
+def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]:
+    """Summary outputs of comparisons sharing start, horizon and market structure, vectorised."""
+    from hashlease.models.compare import SOLVE_TOLERANCE, _fleet_sale
+    from hashlease.models.lease import lease_cash_flows
+    from hashlease.models.mining_site import _lines, _site_arrays
+
+    first = inputs[0]
+    horizon, count = first.horizon, len(inputs)
+    dates = (np.datetime64(first.start, "M") + np.arange(horizon)).astype("datetime64[D]")
+    valuation = np.array([np.datetime64(x.valuation_date or x.start, "D") for x in inputs])
+    years = (dates[None, :] - valuation[:, None]).astype(float) / 365.0
+    rate = np.array([x.discount_rate_per_year_frac for x in inputs])[:, None]
+    discount = (1.0 + rate) ** -years
+
+    start_price = np.array([x.market.starting_btc_price_usd for x in inputs])
+    growth = np.array([x.market.btc_price_growth_per_year_frac or 0.0 for x in inputs])
+    t = np.arange(horizon) / 12.0
+    if first.market.btc_price_path_usd is not None:
+        price = np.array([x.market.btc_price_path_usd[:horizon] for x in inputs], dtype=float)
+    else:
+        price = start_price[:, None] * (1.0 + growth[:, None]) ** t[None, :]
+    difficulty_growth = None
+    if first.market.hashrate_path_eh_s is None:
+        difficulty_growth = np.array([x.market.difficulty_growth_per_month_frac or 0.0 for x in inputs])
+    market = m.project_market(first.market, months=horizon, btc_price_usd=price,
+                              difficulty_growth_per_month_frac=difficulty_growth)
+    params = _site_arrays([x.mining for x in inputs])
+    lines = _lines(params, market["hashprice_usd_per_ph_day"], market["days_in_month"][:1], 1.0)
+    fixed = -lines["opex"] - lines["capex"] + lines["salvage"]
+    revenue, power, shut = lines["revenue"], lines["power"], params["shut_down"] > 0
+
+    def mining_npv(scale: np.ndarray) -> np.ndarray:
+        scaled = revenue * scale[:, None]
+        on = (scaled >= power) | ~shut
+        net = np.where(on, scaled - power, 0.0) + fixed
+        return np.sum(net * discount, axis=1)
+
+    leases = [x.lease for x in inputs]
+    lease_flows = lease_cash_flows(leases, horizon)["unlevered_cash_flow_usd"]
+    lease_flows[:, 0] += np.array([_fleet_sale(x) for x in inputs])
+    lease_npv = np.sum(lease_flows * discount, axis=1)
+    ones = np.ones(count)
+    mining = mining_npv(ones)
+    on = (revenue >= power) | ~shut
+    mining_flows = np.where(on, revenue - power, 0.0) + fixed
+
+    # break-even BTC price: mining NPV is non-decreasing in the price level k; bisect all scenarios at once
+    scale = np.maximum(np.abs(lease_npv), 1.0)
+    at_zero = mining_npv(np.zeros(count)) - lease_npv
+    solvable = at_zero <= SOLVE_TOLERANCE * scale
+    low, high = np.zeros(count), np.ones(count)
+    for _ in range(200):
+        short = (mining_npv(high) - lease_npv < 0) & solvable
+        if not short.any():
+            break
+        low, high = np.where(short, high, low), np.where(short, high * 2.0, high)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        below = mining_npv(mid) - lease_npv < 0
+        low, high = np.where(below, mid, low), np.where(below, high, mid)
+        if np.all(high - low <= 1e-14 * np.maximum(1.0, high)):
+            break
+    breakeven_price = np.where(solvable, 0.5 * (low + high) * start_price, np.nan)
+
+    # break-even rent: the lease's NPV is affine in its rent; solve, then check and fall back where it is not
+    rents = np.array([x.lease.rent_usd_per_kw_month for x in inputs])
+
+    def lease_npv_at(rent: np.ndarray) -> np.ndarray:
+        variants = [x.lease.replace(rent_usd_per_kw_month=float(r)) for x, r in zip(inputs, rent)]
+        flows = lease_cash_flows(variants, horizon)["unlevered_cash_flow_usd"]
+        flows[:, 0] += np.array([_fleet_sale(x) for x in inputs])
+        return np.sum(flows * discount, axis=1)
+
+    doubled = lease_npv_at(2 * rents)
+    slope = (doubled - lease_npv) / rents
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rent = rents + (mining - lease_npv) / slope
+    rent = np.where(np.isfinite(rent) & (rent > 0), rent, np.nan)
+    check = lease_npv_at(np.where(np.isfinite(rent), rent, rents))
+    miss = np.isfinite(rent) & (np.abs(check - mining) > SOLVE_TOLERANCE * np.maximum(np.abs(mining), 1.0))
+    for i in np.flatnonzero(miss):
+        try:
+            rent[i] = m.breakeven_rent_vs_mining(inputs[i])
+        except HashleaseError:
+            rent[i] = np.nan
+    return {
+        "hashprice_now_usd_per_ph_day": market["hashprice_usd_per_ph_day"][:, 0] * ones,
+        "mining_npv_usd": mining, "lease_npv_usd": lease_npv, "npv_difference_usd": lease_npv - mining,
+        "lease_irr_per_year_frac": _investment_irr(lease_flows, dates),
+        "lease_payback_month": _payback(lease_flows),
+        "breakeven_btc_price_usd": breakeven_price, "breakeven_rent_usd_per_kw_month": rent,
+        "_mining_irr_unused": _payback(mining_flows) * 0,
+    }
+
+
+def _group_key(inputs: m.SiteComparisonInputs) -> tuple:
+    market = inputs.market.model_dump(exclude={"btc_price_usd", "btc_price_growth_per_year_frac",
+                                               "difficulty_growth_per_month_frac", "months"})
+    return (inputs.horizon, str(inputs.start), json.dumps(market, default=str, sort_keys=True),
+            inputs.market.btc_price_path_usd is None)
+
+
+def model_chunk(base_json: str, scenarios: Sequence[Scenario]) -> list[dict[str, Any]]:
+    """Summary outputs of ``scenarios`` (one dict each: name, outputs or error), vectorised by group."""
+    base = m.SiteComparisonInputs.model_validate_json(base_json)
+    rows: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple, list[tuple[Scenario, m.SiteComparisonInputs]]] = {}
+    for scenario in scenarios:
+        try:
+            inputs = scenario_inputs(base, scenario)
+        except HashleaseError as exc:
+            rows[scenario.name] = {"scenario": scenario.name, "error": str(exc)}
+            continue
+        groups.setdefault(_group_key(inputs), []).append((scenario, inputs))
+    for members in groups.values():
+        try:
+            with np.errstate(all="ignore"):
+                values = _group_values([inputs for _, inputs in members])
+        except HashleaseError:
+            if len(members) == 1:
+                raise
+            for scenario, _ in members:  # isolate the failing scenario(s)
+                rows.update({r["scenario"]: r for r in model_chunk(base_json, [scenario])})
+            continue
+        for i, (scenario, _) in enumerate(members):
+            rows[scenario.name] = {"scenario": scenario.name, **{
+                k: (None if not math.isfinite(float(v[i])) else float(v[i])) for k, v in values.items()
+                if not k.startswith("_")}}
+    return [rows[s.name] for s in scenarios]
+
+
+# --- the workbook engine ---------------------------------------------------------------------------------
+
+def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(template, read_only=False)
+    names = dict(book.defined_names.items())
+    out: dict[str, dict[str, Any]] = {}
+    for path, value in overrides:
+        head, _, rest = path.partition(".")
+        name = f"{BLOCKS[head]}_{rest}" if rest and head in BLOCKS else path
+        if name not in names:
+            raise HashleaseError("input", path, "an assumption the workbook names (e.g. market.btc_price_usd)")
+        sheet, ref = names[name].attr_text.split("!")
+        out.setdefault(sheet.strip("'"), {})[ref.replace("$", "")] = value
+    return out
+
+
+def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str | None = None) -> list[dict[str, Any]]:
+    """Summary outputs of ``scenarios`` by recalculating the workbook with each scenario's overrides."""
+    from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.writer import write_values
+
+    template_path = Path(template)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for scenario in scenarios:
+            try:
+                staged = Path(tmp) / f"{scenario.name}.xlsx"
+                write_values(template_path, staged, _override_cells(template_path, scenario.overrides),
+                             replace_formulas=True)
+                result = recalculate(staged)
+                row = {"scenario": scenario.name}
+                for name, (sheet, ref) in OUTPUTS.items():
+                    value = result.values.get(sheet, {}).get(ref)
+                    row[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+                if keep_dir:
+                    target = safe_path(Path(keep_dir), f"{scenario.name}.xlsx")
+                    write_values(staged, target, result.values)
+                missing = [name for name in OUTPUTS if row[name] is None and name != "lease_payback_month"]
+                if missing:
+                    why = "; ".join(result.messages[:3]) or "error cells in the workbook"
+                    row["error"] = f"no value for {', '.join(missing)}: {why}"
+                out.append(row)
+            except HashleaseError as exc:
+                out.append({"scenario": scenario.name, "error": str(exc)})
+    return out
+
+
+def safe_path(root: Path, name: str) -> Path:
+    """``root / name``, refusing any name that would leave ``root``."""
+    target = (root / name).resolve()
+    if root.resolve() not in target.parents:
+        raise HashleaseError("scenario name", name, "a name that stays inside OUTDIR")
+    return target
+
+
+# --- running --------------------------------------------------------------------------------------------
+
+def _chunks(items: Sequence[Scenario], size: int) -> list[list[Scenario]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, engine: str = "model",
+              scheduler: str | None = None, workers: int | None = None, resume: bool = False,
+              keep_workbooks: bool = False, chunk_size: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Run ``scenarios`` and write OUTDIR/results.jsonl, summary.csv and summary.parquet; returns a report."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    journal = outdir / "results.jsonl"
+    done: dict[str, dict[str, Any]] = {}
+    if resume and journal.exists():
+        for line in journal.read_text("utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                done[row["scenario"]] = row
+            except (ValueError, KeyError):
+                continue  # a line cut by an interruption
+    elif journal.exists():
+        journal.unlink()
+    todo = [s for s in scenarios if s.name not in done]
+    if engine == "model":
+        payload: Any = base_inputs(template).model_dump_json()
+        function, size = model_chunk, chunk_size or 500
+    else:
+        payload, function, size = str(template), workbook_chunk, chunk_size or 1
+    keep = str(outdir / "workbooks") if keep_workbooks and engine == "workbook" else None
+    if keep:
+        Path(keep).mkdir(exist_ok=True)
+    chunks = _chunks(todo, size)
+    completed = len(scenarios) - len(todo)
+    interrupted = False
+    with journal.open("a", encoding="utf-8") as sink:
+        def record(rows: list[dict[str, Any]]) -> None:
+            nonlocal completed
+            for row in rows:
+                sink.write(json.dumps(row) + "\n")
+                done[row["scenario"]] = row
+            sink.flush()
+            completed += len(rows)
+            if progress:
+                progress(completed, len(scenarios))
+
+        args = (lambda c: (payload, c, keep)) if keep else (lambda c: (payload, c))
+        try:
+            if scheduler:
+                from distributed import Client, as_completed
+
+                with Client(scheduler, timeout="30s") as client:
+                    futures = [client.submit(function, *args(c), pure=False, retries=2) for c in chunks]
+                    by_future = dict(zip(futures, chunks))
+                    try:
+                        for future in as_completed(futures):
+                            record(_result_or_isolate(future.result, function, args, by_future[future]))
+                    except KeyboardInterrupt:
+                        client.cancel(futures)
+                        raise
+            elif len(chunks) <= 1 or (workers or os.cpu_count() or 1) == 1:
+                for chunk in chunks:
+                    record(_result_or_isolate(lambda c=chunk: function(*args(c)), function, args, chunk))
+            else:
+                with cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+                    futures = {pool.submit(function, *args(c)): c for c in chunks}
+                    try:
+                        for future in cf.as_completed(futures):
+                            record(_result_or_isolate(future.result, function, args, futures[future]))
+                    except KeyboardInterrupt:
+                        for future in futures:
+                            future.cancel()
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        raise
+        except KeyboardInterrupt:
+            interrupted = True
+    rows = [done[s.name] for s in scenarios if s.name in done]
+    _write_summary(outdir, rows)
+    failed = [(r["scenario"], r["error"]) for r in rows if r.get("error")]
+    return {"done": len(rows), "total": len(scenarios), "failed": failed, "interrupted": interrupted,
+            "skipped": len(scenarios) - len(todo) if resume else 0}
+
+
+def _result_or_isolate(get: Callable[[], list], function, args, chunk: list[Scenario]) -> list[dict[str, Any]]:
+    """A chunk's rows; if the chunk as a whole fails, each scenario alone, so only the bad ones fail."""
+    try:
+        return get()
+    except Exception as exc:  # noqa: BLE001 - one bad scenario must not sink the batch; it is reported per row
+        if len(chunk) == 1:
+            return [{"scenario": chunk[0].name, "error": f"{type(exc).__name__}: {exc}"}]
+        rows = []
+        for scenario in chunk:
+            try:
+                rows.extend(function(*args([scenario])))
+            except Exception as single:  # noqa: BLE001
+                rows.append({"scenario": scenario.name, "error": f"{type(single).__name__}: {single}"})
+        return rows
+
+
+def _write_summary(outdir: Path, rows: list[dict[str, Any]]) -> None:
+    import pandas as pd
+
+    columns = ["scenario", *OUTPUTS, "error"]
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    for name in OUTPUTS:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    frame["error"] = frame["error"].astype("string")
+    for suffix, write in ((".csv", lambda p: frame.to_csv(p, index=False)),
+                          (".parquet", lambda p: frame.to_parquet(p, index=False))):
+        target = outdir / f"summary{suffix}"
+        temporary = target.with_suffix(suffix + ".tmp")
+        write(temporary)
+        os.replace(temporary, target)

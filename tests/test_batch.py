@@ -1,0 +1,220 @@
+"""hashlease batch: scenario files, both engines (equal to each other and to the models), failures alone,
+resume and interruption, OUTDIR safety, and a real Dask cluster on 127.0.0.1 (with a worker killed mid-batch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hashlease import models as m
+from hashlease.batch import (OUTPUTS, Scenario, base_inputs, load_scenarios, model_chunk, run_batch, safe_path,
+                             scenario_inputs, workbook_chunk)
+from hashlease.cli import app
+from hashlease.models import HashleaseError
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "hashlease.xlsx"
+runner = CliRunner()
+
+SAMPLE = [
+    Scenario("base", ()),
+    Scenario("bear", (("market.btc_price_usd", 60_000), ("market.difficulty_growth_per_month_frac", 0.03))),
+    Scenario("rich_lease", (("lease.rent_usd_per_kw_month", 160), ("lease.escalator_per_year_frac", 0.02))),
+    Scenario("dear_power", (("mining.power_price_usd_per_kwh", 0.06), ("discount_rate_per_year_frac", 0.12))),
+]
+
+
+@pytest.fixture(scope="module")
+def base():
+    return base_inputs(TEMPLATE)
+
+
+def test_scenario_files(tmp_path):
+    long = tmp_path / "long.csv"
+    long.write_text("scenario,input,value\nbase,,\nbear,market.btc_price_usd,60000\nbear,lease.capex_curve,s_curve\n")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("scenario,market.btc_price_usd,lease.delay_months\nbear,60000,\nlate,,6\n")
+    mapping = tmp_path / "s.yaml"
+    mapping.write_text("bear:\n  market.btc_price_usd: 60000\nlate:\n  lease.delay_months: 6\n")
+    listing = tmp_path / "l.yml"
+    listing.write_text("- name: bear\n  overrides: {market.btc_price_usd: 60000}\n")
+    assert load_scenarios(long) == [Scenario("base", ()), Scenario("bear", (("market.btc_price_usd", 60000),
+                                                                            ("lease.capex_curve", "s_curve")))]
+    assert load_scenarios(wide) == [Scenario("bear", (("market.btc_price_usd", 60000),)),
+                                    Scenario("late", (("lease.delay_months", 6),))]
+    assert load_scenarios(mapping)[1] == Scenario("late", (("lease.delay_months", 6),))
+    assert load_scenarios(listing) == [Scenario("bear", (("market.btc_price_usd", 60000),))]
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", ".hidden", "x" * 101, "with space", ""],
+                         ids=["parent", "slash", "dot", "too-long", "space", "empty"])
+def test_names_that_could_escape_outdir_are_refused(tmp_path, name):
+    path = tmp_path / "s.csv"
+    path.write_text(f"scenario,input,value\n{name},market.btc_price_usd,1\n")
+    with pytest.raises(HashleaseError, match="scenario name"):
+        load_scenarios(path)
+    with pytest.raises(HashleaseError):
+        safe_path(tmp_path, "../outside.xlsx")
+
+
+def test_model_engine_equals_the_models(base):
+    rows = model_chunk(base.model_dump_json(), SAMPLE)
+    for row, scenario in zip(rows, SAMPLE):
+        inputs = scenario_inputs(base, scenario)
+        result = m.compare_site(inputs)
+        assert row["mining_npv_usd"] == pytest.approx(result.mining_npv_usd, rel=1e-12)
+        assert row["lease_npv_usd"] == pytest.approx(result.lease_npv_usd, rel=1e-12)
+        assert row["breakeven_btc_price_usd"] == pytest.approx(m.breakeven_btc_price_vs_lease(inputs), rel=1e-9)
+        assert row["breakeven_rent_usd_per_kw_month"] == pytest.approx(m.breakeven_rent_vs_mining(inputs), rel=1e-9)
+        assert row["lease_irr_per_year_frac"] == pytest.approx(
+            result.summary.at["convert_to_lease", "irr_per_year_frac"], rel=1e-12)
+
+
+def test_both_engines_give_the_same_outputs_on_the_stock_template(base):
+    model = model_chunk(base.model_dump_json(), SAMPLE)
+    workbook = workbook_chunk(str(TEMPLATE), SAMPLE)
+    for a, b in zip(model, workbook):
+        for name in OUTPUTS:
+            assert a[name] == pytest.approx(b[name], rel=1e-9, abs=1e-9), (a["scenario"], name)
+
+
+def _scenarios_file(tmp_path: Path, rows: list[tuple[str, str, object]]) -> Path:
+    path = tmp_path / "scenarios.csv"
+    path.write_text("scenario,input,value\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    return path
+
+
+def test_a_failing_scenario_fails_alone(tmp_path):
+    path = _scenarios_file(tmp_path, [("good", "market.btc_price_usd", 80000), ("zero_term", "lease.term_years", 0),
+                                      ("typo", "lease.rent_per_kw", 100), ("good2", "lease.delay_months", 3)])
+    for engine in ("model", "workbook"):
+        out = tmp_path / engine
+        result = runner.invoke(app, ["batch", str(TEMPLATE), str(path), "-o", str(out), "--engine", engine,
+                                     "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        summary = pd.read_parquet(out / "summary.parquet")
+        assert list(summary["scenario"]) == ["good", "zero_term", "typo", "good2"]
+        errors = dict(zip(summary["scenario"], summary["error"]))
+        assert pd.isna(errors["good"]) and pd.isna(errors["good2"])
+        assert "term_years must be >= 1" in errors["zero_term"] and "rent_per_kw" in errors["typo"]
+        assert summary.loc[summary["scenario"] == "good", "mining_npv_usd"].notna().all()
+        stderr = " ".join(result.stderr.split())
+        assert "failed: zero_term" in stderr and "failed: typo" in stderr
+        assert pd.read_csv(out / "summary.csv").shape == summary.shape
+
+
+def test_resume_skips_what_is_done_and_interruption_keeps_it(tmp_path, base):
+    scenarios = [Scenario(f"s{i}", (("market.btc_price_usd", 50_000 + 1_000 * i),)) for i in range(12)]
+    out = tmp_path / "out"
+    calls = {"n": 0}
+
+    def interrupt_after_first(done, total):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+
+    report = run_batch(TEMPLATE, scenarios, out, engine="model", chunk_size=5, workers=1,
+                       progress=interrupt_after_first)
+    assert report["interrupted"] and report["done"] == 5
+    journal = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["scenario"] for line in journal] == [f"s{i}" for i in range(5)]
+    assert len(pd.read_csv(out / "summary.csv")) == 5
+    report = run_batch(TEMPLATE, scenarios, out, engine="model", chunk_size=5, workers=1, resume=True)
+    assert report["done"] == 12 and report["skipped"] == 5 and not report["interrupted"]
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert list(summary["scenario"]) == [s.name for s in scenarios]
+    fresh = run_batch(TEMPLATE, scenarios, tmp_path / "fresh", engine="model", chunk_size=5, workers=1)
+    pd.testing.assert_frame_equal(summary, pd.read_parquet(tmp_path / "fresh" / "summary.parquet"))
+
+
+def test_process_pool_equals_one_process(tmp_path):
+    scenarios = [Scenario(f"p{i}", (("lease.rent_usd_per_kw_month", 100 + 5 * i),)) for i in range(8)]
+    one = run_batch(TEMPLATE, scenarios, tmp_path / "one", engine="model", chunk_size=2, workers=1)
+    pool = run_batch(TEMPLATE, scenarios, tmp_path / "pool", engine="model", chunk_size=2, workers=2)
+    assert one["done"] == pool["done"] == 8
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "summary.parquet"),
+                                  pd.read_parquet(tmp_path / "pool" / "summary.parquet"))
+
+
+# --- a real Dask cluster on 127.0.0.1 ------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def cluster(tmp_path):
+    dask = str(Path(sys.executable).parent / "dask")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    handles = [(logs / name).open("w") for name in ("scheduler.log", "worker0.log", "worker1.log")]
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                 stdout=handles[0], stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    workers = [subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                                 "--host", "127.0.0.1", "--name", f"w{i}"],
+                                stdout=handles[1 + i], stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True) for i in range(2)]
+    from distributed import Client
+
+    deadline = time.time() + 60
+    while True:
+        try:
+            with Client(address, timeout="5s") as client:
+                if len(client.scheduler_info()["workers"]) == 2:
+                    break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise RuntimeError("the Dask cluster did not start: " + (logs / "scheduler.log").read_text()[-2000:])
+        time.sleep(0.5)
+    yield address, workers
+    for process in [*workers, scheduler]:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in [*workers, scheduler]:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(20)
+    for handle in handles:
+        handle.close()
+
+
+def test_dask_cluster_equals_local_even_when_a_worker_dies(tmp_path, cluster):
+    address, workers = cluster
+    scenarios = [Scenario(f"d{i}", (("market.btc_price_usd", 60_000 + 5_000 * i),)) for i in range(6)]
+    local = run_batch(TEMPLATE, scenarios, tmp_path / "local", engine="workbook", workers=1)
+    killed = {"done": False}
+
+    def kill_one_worker(done, total):
+        if not killed["done"]:
+            killed["done"] = True
+            os.killpg(workers[0].pid, signal.SIGKILL)  # mid-batch: its tasks are rescheduled on the other
+
+    remote = run_batch(TEMPLATE, scenarios, tmp_path / "remote", engine="workbook", scheduler=address,
+                       progress=kill_one_worker)
+    assert killed["done"] and remote["done"] == local["done"] == 6 and not remote["failed"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "local" / "summary.parquet"),
+                                  pd.read_parquet(tmp_path / "remote" / "summary.parquet"))
+    model = run_batch(TEMPLATE, scenarios, tmp_path / "model", engine="model", scheduler=address, chunk_size=2)
+    assert model["done"] == 6
+    a = pd.read_parquet(tmp_path / "model" / "summary.parquet")
+    b = pd.read_parquet(tmp_path / "local" / "summary.parquet")
+    for name in OUTPUTS:
+        pd.testing.assert_series_equal(a[name], b[name], rtol=1e-9, check_names=False)
