@@ -27,6 +27,9 @@ from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd
                           implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
                           usd_per_mw_year_to_usd_per_kw_month)
 from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_cash_flows_batch, mining_schedule
+from .phased import (ConversionPhase, PhasedResult, PhasedSiteInputs, breakeven_cutover_shift_months,
+                     compare_three_options, phased_site)
+from .power import HourlyCurve, MonthlyPower, breakeven_usd_per_mwh, curtailment, read_price_curve
 from .projection import MarketProjection, hashprice_projection, project_market
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
@@ -36,4 +39,4 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
-    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare"}]
+    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare", "power", "phased"}]

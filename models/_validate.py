@@ -193,14 +193,18 @@ def error_from_validation(exc: Any) -> HashleaseError:
     """
     first = exc.errors(include_url=False)[0]
     ctx = first.get("ctx") or {}
-    if isinstance(ctx.get("error"), HashleaseError):
-        return ctx["error"]
     parts = []
     for part in first["loc"]:
         if isinstance(part, int):
             parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
         else:
             parts.append(str(part))
+    inner = ctx.get("error")
+    if isinstance(inner, HashleaseError):  # raised by a nested model: name it from the outer model
+        if not parts:
+            return inner
+        return HashleaseError(f"{'.'.join(parts)}.{inner.arg}", inner.value, inner.accepted, index=inner.index,
+                              detail=inner.detail)
     field = ".".join(parts) or exc.title
     describe = _ACCEPTED_BY_TYPE.get(first["type"])
     accepted = describe(ctx) if describe else first["msg"]

@@ -1,0 +1,109 @@
+"""Phased conversion and hourly curtailment.
+
+Reductions are exact: one phase cut over at month 0 is the full conversion of the comparison model, no phase is
+keep-mining, month by month. Curtailment totals are checked against arithmetic by hand on small curves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hashlease.models import (HashleaseError, PhasedSiteInputs, breakeven_usd_per_mwh, compare_site,
+                              compare_three_options, curtailment, example_comparison, phased_site, read_price_curve)
+
+
+@pytest.fixture(scope="module")
+def site():
+    return example_comparison()
+
+
+def test_one_phase_at_month_zero_is_the_full_conversion_month_by_month(site):
+    plan = PhasedSiteInputs(site=site, phases=[{"site_mw": 100, "critical_it_mw": 75, "cutover_month": 0}])
+    ours = phased_site(plan).schedule["net_cash_flow_usd"].to_numpy()
+    reference = compare_site(site).monthly["lease_net_cash_flow_usd"].to_numpy()
+    np.testing.assert_array_equal(ours, reference)
+    assert phased_site(plan).npv_usd == compare_site(site).lease_npv_usd
+
+
+def test_no_phase_is_keep_mining_month_by_month(site):
+    plan = PhasedSiteInputs(site=site, phases=[])
+    np.testing.assert_array_equal(phased_site(plan).schedule["net_cash_flow_usd"].to_numpy(),
+                                  compare_site(site).monthly["mining_net_cash_flow_usd"].to_numpy())
+
+
+def test_displaced_fleet_is_redeployed_into_spare_power_or_sold(site):
+    # 25,000 S21 at 3.5 kW x PUE 1.1 draw 96.25 MW of the 100 MW site; converting 50 MW leaves 50 MW mining
+    phases = [{"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 6}]
+    redeploy = phased_site(PhasedSiteInputs(site=site, phases=phases)).schedule
+    sell = phased_site(PhasedSiteInputs(site=site, phases=phases, displaced_fleet="sell")).schedule
+    assert redeploy["fleet_running_frac"].iloc[6] == pytest.approx(50 / 96.25, rel=1e-14)
+    assert sell["fleet_running_frac"].iloc[6] == 0.5
+    th_s = 25_000 * 200
+    assert redeploy["fleet_sale_usd"].iloc[6] == pytest.approx((1 - 50 / 96.25) * th_s * 3, rel=1e-12)
+    assert sell["fleet_sale_usd"].iloc[6] == pytest.approx(0.5 * th_s * 3, rel=1e-12)
+    assert (redeploy["fleet_sale_usd"].drop(redeploy.index[[6, -1]]) == 0).all()
+    # the mining halls keep paying opex per MW mined
+    assert redeploy["mining_opex_usd"].iloc[6] == 8_000 * 50 and redeploy["mining_opex_usd"].iloc[5] == 8_000 * 100
+
+
+def test_phase_leases_start_at_their_cutover(site):
+    plan = PhasedSiteInputs(site=site, phases=[{"site_mw": 40, "critical_it_mw": 30, "cutover_month": 0},
+                                               {"site_mw": 60, "critical_it_mw": 45, "cutover_month": 18}])
+    table = phased_site(plan).schedule
+    # each phase is ready 12 construction months after its cut-over
+    assert table["phase1_critical_it_mw_online"].iloc[11] == 0 and table["phase1_critical_it_mw_online"].iloc[12] == 30
+    assert table["phase2_critical_it_mw_online"].iloc[29] == 0 and table["phase2_critical_it_mw_online"].iloc[30] == 45
+    assert table["critical_it_mw_online"].iloc[30] == 75
+    options = compare_three_options(plan)
+    assert list(options.index) == ["keep_mining", "full_conversion", "phased_conversion"]
+
+
+@pytest.mark.parametrize(("phases", "field", "fragment"), [
+    ([{"site_mw": 80, "critical_it_mw": 60, "cutover_month": 0}, {"site_mw": 30, "critical_it_mw": 20,
+                                                                   "cutover_month": 6}], "phases", "<= the site's 100 MW"),
+    ([{"site_mw": 50, "critical_it_mw": 40, "cutover_month": -1}], "phases[0].cutover_month", ">= 0"),
+    ([{"site_mw": 50, "critical_it_mw": 60, "cutover_month": 0}], "phases[0].critical_it_mw", "<= the phase's site_mw"),
+], ids=["phases-exceed-site", "cutover-before-start", "it-above-site-power"])
+def test_bad_phases(site, phases, field, fragment):
+    with pytest.raises(HashleaseError) as info:
+        PhasedSiteInputs(site=site, phases=phases)
+    assert info.value.arg == field and fragment in str(info.value)
+
+
+def test_flat_price_below_breakeven_changes_nothing():
+    hours = np.arange("2026-01-01T00", "2026-03-01T00", dtype="datetime64[h]")
+    curve = read_price_curve(hours, np.full(len(hours), 40.0))
+    threshold = breakeven_usd_per_mwh(55.0, 17.5, pue=1.1)  # 1000 x 55 / (24 x 17.5 x 1.1) = 119.05 USD/MWh
+    mined, months = curtailment(curve, threshold, credit_usd_per_mwh_curtailed=25.0)
+    assert mined.all()
+    np.testing.assert_array_equal(months.uptime_frac, [1.0, 1.0])
+    np.testing.assert_array_equal(months.hours, [744.0, 672.0])
+    np.testing.assert_array_equal(months.curtailment_credit_usd_per_mw, [0.0, 0.0])
+    np.testing.assert_allclose(months.energy_cost_usd_per_mw, [744 * 40.0, 672 * 40.0])
+
+
+def test_curtailed_hours_are_exactly_those_above_the_threshold_and_credits_sum():
+    rng = np.random.default_rng(9)
+    hours = np.arange("2026-01-01T00", "2026-02-01T00", dtype="datetime64[h]")
+    prices = rng.normal(60, 60, len(hours))  # negative prices included: they happen
+    curve = read_price_curve(hours, prices)
+    mined, months = curtailment(curve, 100.0, credit_usd_per_mwh_curtailed=12.5)
+    np.testing.assert_array_equal(mined, prices <= 100.0)
+    above = int((prices > 100.0).sum())
+    assert months.hours_mined[0] == len(hours) - above
+    assert months.curtailment_credit_usd_per_mw[0] == pytest.approx(12.5 * above, rel=1e-12)
+    assert months.energy_cost_usd_per_mw[0] == pytest.approx(prices[prices <= 100.0].sum(), rel=1e-12)
+    assert months.mean_price_mined_usd_per_mwh[0] == pytest.approx(prices[prices <= 100.0].mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize(("timestamps", "prices", "field", "fragment"), [
+    (["2026-01-01T00", "2026-01-01T01", "2026-01-01T03"], [1, 2, 3], "timestamps (row 3)", "no gaps"),
+    (["2026-01-01T00", "2026-01-01T01", "2026-01-01T01"], [1, 2, 3], "timestamps (row 3)", "no duplicates"),
+    (["2026-01-01T00", "2026-01-01T01"], [1, "n/a"], "prices_usd_per_mwh (row 2)", "a finite number"),
+    (["2026-01-01T00", "2026-01-01T01"], [1, float("nan")], "prices_usd_per_mwh (row 2)", "a finite number"),
+], ids=["gap", "duplicate", "text-price", "nan-price"])
+def test_bad_curves_name_the_row(timestamps, prices, field, fragment):
+    with pytest.raises(HashleaseError) as info:
+        read_price_curve(timestamps, prices)
+    assert info.value.arg == field and fragment in str(info.value)
