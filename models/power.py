@@ -51,14 +51,16 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
         raise HashleaseError("timestamps", "unreadable", "ISO 8601 timestamps", detail=str(exc)) from None
     if start.ndim != 1 or len(start) == 0:
         raise HashleaseError("timestamps", f"{start.size} values", "a non-empty column of timestamps")
-    prices = np.asarray(prices_usd_per_mwh, dtype=object)
-    if prices.shape != start.shape:
-        raise HashleaseError("prices_usd_per_mwh", f"{prices.size} values", f"one per timestamp ({start.size})")
-    for row, value in enumerate(prices, start=1):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(
-                float(value)):
-            raise HashleaseError(f"prices_usd_per_mwh (row {row})", value, "a finite number (negative is allowed)")
-    prices = prices.astype(float)
+    raw = np.asarray(prices_usd_per_mwh)
+    if raw.shape != start.shape:
+        raise HashleaseError("prices_usd_per_mwh", f"{raw.size} values", f"one per timestamp ({start.size})")
+    prices = raw.astype(float) if raw.dtype.kind in "iuf" else None
+    if prices is None or not np.isfinite(prices).all():  # find the first bad row, one by one
+        for row, value in enumerate(np.asarray(prices_usd_per_mwh, dtype=object).tolist(), start=1):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or \
+                    not np.isfinite(float(value)):
+                raise HashleaseError(f"prices_usd_per_mwh (row {row})", value, "a finite number (negative is allowed)")
+        prices = raw.astype(float)
     if len(start) > 1:
         steps = np.diff(start).astype(np.int64)
         bad = first_bad(steps <= 0)
