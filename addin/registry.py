@@ -151,6 +151,32 @@ def _site_cash(*inputs):
                     "cumulative_mining_usd", "cumulative_lease_usd", "cumulative_lease_minus_mining_usd"]]
 
 
+PHASES = Arg("phases", "Range of phases, one row each: site MW | critical IT MW | cut-over month (no header)", "MW, MW, "
+             "months", accepted="3 columns of numbers")
+DISPLACED = Arg("displaced_fleet", "What happens to machines displaced at a cut-over: redeploy (into spare power, "
+                "then sell) or sell", "-", kind="choice", default="redeploy", choices=("redeploy", "sell"))
+
+
+def _phased(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac,
+            displaced_fleet):
+    import numpy as np
+
+    grid = np.atleast_2d(np.asarray(phases, dtype=float))
+    if grid.shape[1] != 3:
+        raise m.HashleaseError("phases", f"{grid.shape[1]} columns", "3 columns: site MW, critical IT MW, cut-over month")
+    rows = [dict(site_mw=a, critical_it_mw=b, cutover_month=int(c) if float(c).is_integer() else c)
+            for a, b, c in grid if not (a == 0 and b == 0 and c == 0)]
+    site = _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, 0)
+    return m.PhasedSiteInputs(site=site, phases=rows, displaced_fleet=displaced_fleet)
+
+
+def _phased_schedule(*args):
+    table = m.phased_site(_phased(*args[:6])).schedule
+    columns = ["mining_site_mw", "critical_it_mw_online", "fleet_running_frac", "mining_net_cash_flow_usd",
+               "fleet_sale_usd", "lease_cash_flow_usd", "net_cash_flow_usd", "cumulative_net_cash_flow_usd"]
+    return table[columns]
+
+
 ROWS = Arg("rows", "Rows of the array range this formula fills (a legacy array formula); the table is padded "
            "with blanks to it. 0 for exactly the table", "rows", kind="integer", default=0,
            accepted="whole number >= 0")
@@ -349,6 +375,19 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                    Arg("column_values", "Values of the column input", "input's unit", accepted="within its range"),
                    DISCOUNT, HORIZON), returns="table", returns_unit="USD", model="sensitivity_grid",
                   group="Mine or lease"),
+    ExcelFunction("HL_PHASED_NPV", lambda *args: m.phased_site(_phased(*args)).npv_usd,
+                  "NPV of converting the site phase by phase while the rest keeps mining (Excel XNPV from the "
+                  "start).", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED), returns_unit="USD",
+                  model="phased_site", group="Phased conversion"),
+    ExcelFunction("HL_PHASED_COMPARE", lambda *args: m.compare_three_options(_phased(*args)),
+                  "Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, "
+                  "as a table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED), returns="table",
+                  model="compare_three_options", group="Phased conversion"),
+    ExcelFunction("HL_PHASED_SCHEDULE", lambda *args: _phased_schedule(*args[:6]),
+                  "Monthly schedule of the phased plan (MW mined and leased, fleet share, mining, fleet sales, lease "
+                  "and net cash) as a dated table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED,
+                                                                  ROWS),
+                  returns="table", model="phased_site", group="Phased conversion"),
     ExcelFunction("HL_BREAKEVEN_BTC_PRICE_VS_LEASE",
                   lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),
                   "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's.",

@@ -302,6 +302,43 @@ def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, ro
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
+def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy'):
+    'NPV of converting the site phase by phase while the rest keeps mining (Excel XNPV from the start). [USD]'
+    return _call('HL_PHASED_NPV', market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet)
+
+
+@xw.func(category='hashlease')
+@xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
+def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy'):
+    'Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, as a table that spills.'
+    return _call('HL_PHASED_COMPARE', market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet)
+
+
+@xw.func(category='hashlease')
+@xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
+@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy', rows=0):
+    'Monthly schedule of the phased plan (MW mined and leased, fleet share, mining, fleet sales, lease and net cash) as a dated table that spills.'
+    return _call('HL_PHASED_SCHEDULE', market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet, rows)
+
+
+@xw.func(category='hashlease')
+@xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
 def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):

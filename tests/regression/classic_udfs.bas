@@ -310,6 +310,45 @@ failed:
     HL_NEXT_HALVING_HEIGHT = Err.Description
 End Function
 
+Function HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, phases, Optional discount_rate_per_year_frac, Optional displaced_fleet)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_PHASED_COMPARE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_COMPARE", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_PHASED_COMPARE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_COMPARE", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet))
+        Exit Function
+    #End If
+failed:
+    HL_PHASED_COMPARE = Err.Description
+End Function
+
+Function HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, phases, Optional discount_rate_per_year_frac, Optional displaced_fleet)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_PHASED_NPV = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_NPV", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_PHASED_NPV = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_NPV", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet))
+        Exit Function
+    #End If
+failed:
+    HL_PHASED_NPV = Err.Description
+End Function
+
+Function HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions, phases, Optional discount_rate_per_year_frac, Optional displaced_fleet, Optional rows)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_PHASED_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_SCHEDULE", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet, rows), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_PHASED_SCHEDULE = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_PHASED_SCHEDULE", Array(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet, rows))
+        Exit Function
+    #End If
+failed:
+    HL_PHASED_SCHEDULE = Err.Description
+End Function
+
 Function HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, Optional discount_rate_per_year_frac, Optional horizon_months)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

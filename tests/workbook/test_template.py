@@ -11,8 +11,8 @@ from hashlease.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "hashlease.xlsx"
-SHEETS = ["About", "Inputs", "Market", "Fleet", "Mining", "Halving", "AI Lease", "Comparison", "Scenarios", "Charts",
-          "xlwings.conf"]
+SHEETS = ["About", "Inputs", "Market", "Fleet", "Mining", "Halving", "AI Lease", "Comparison", "Phasing", "Scenarios",
+          "Charts", "xlwings.conf"]
 
 
 def _content(path: Path) -> dict:

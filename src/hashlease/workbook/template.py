@@ -444,6 +444,49 @@ def _comparison(wb: Workbook) -> tuple[str, str, int]:
     return "Comparison", "A24", months
 
 
+def _phasing(wb: Workbook) -> None:
+    ws = wb.create_sheet("Phasing")
+    ws.column_dimensions["A"].width = 30
+    for col in "BCDEFGHI":
+        ws.column_dimensions[col].width = 16
+    ws["A1"], ws["A1"].font = "Phased conversion: convert hall by hall while the rest keeps mining", TITLE_FONT
+    _heading(ws, 3, ["Site MW (taken from mining)", "Critical IT MW (leased)", "Cut-over month"])
+    phases = [(50, 37.5, 0), (50, 37.5, 12)]
+    rules = [Row("site_mw", 1, "MW", "Site power of the phase", 0.001, 10_000),
+             Row("critical_it_mw", 1, "MW", "Critical IT of the phase", 0.001, 5_000),
+             Row("cutover_month", 1, "months", "Month mining stops in the phase", 0, 1200, whole=True)]
+    for i, phase in enumerate(phases):
+        for j, value in enumerate(phase):
+            cell = ws.cell(4 + i, 1 + j, value)
+            _input_cell(ws, cell)
+            _validation(ws, rules[j], cell.coordinate)
+    _name(wb, "conversion_phases", f"Phasing!$A$4:$C${3 + len(phases)}")
+    ws["E3"], ws["F3"] = "Displaced machines", "redeploy"
+    _input_cell(ws, ws["F3"])
+    _validation(ws, Row("displaced_fleet", "redeploy", "-", "Displaced machines", choices=("redeploy", "sell")), "F3")
+    _name(wb, "displaced_fleet", "Phasing!$F$3")
+    args = ("market_assumptions,mining_assumptions,lease_assumptions,conversion_phases,discount_rate_per_year_frac,"
+            "displaced_fleet")
+    ws["E4"], ws["F4"] = "Phased plan NPV (USD)", f"=HL_PHASED_NPV({args})"
+    ws["F4"].number_format = "#,##0"
+    ws["A8"], ws["A8"].font = "Three options on one basis (HL_PHASED_COMPARE)", Font(bold=True)
+    ws["A9"] = ArrayFormula("A9:D12", f"=HL_PHASED_COMPARE({args})")
+    plan = m.PhasedSiteInputs(site=m.example_comparison(), phases=[
+        dict(site_mw=a, critical_it_mw=b, cutover_month=c) for a, b, c in phases])
+    months = plan.horizon
+    ws["A14"], ws["A14"].font = "Monthly schedule of the phased plan (HL_PHASED_SCHEDULE)", Font(bold=True)
+    ws["A15"] = ArrayFormula(f"A15:I{15 + months}", f"=HL_PHASED_SCHEDULE({args},{months + 1})")
+    for r in range(16, 16 + months):
+        ws.cell(r, 1).number_format = DATE_FORMAT
+    chart = LineChart()
+    chart.title, chart.y_axis.title = "MW mined and MW leased over time", "MW"
+    for col in (2, 3):  # mining_site_mw (site MW), critical_it_mw_online (IT MW)
+        chart.add_data(Reference(ws, min_col=col, min_row=15, max_row=15 + months), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=16, max_row=15 + months))
+    chart.width, chart.height = 22, 9
+    ws.add_chart(chart, "K3")
+
+
 def _scenarios(wb: Workbook) -> None:
     ws = wb.create_sheet("Scenarios")
     ws["A1"], ws["A1"].font = "Scenarios: named overrides of inputs (for hashlease batch)", TITLE_FONT
@@ -510,6 +553,7 @@ def build_template(path: str | Path, snapshot: MarketSnapshot | None = None) -> 
     _halving(wb, last)
     _lease(wb)
     _, _, cash_months = _comparison(wb)
+    _phasing(wb)
     _scenarios(wb)
     _charts(wb, 133, cash_months)
     _xlwings_conf(wb)
