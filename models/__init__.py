@@ -30,6 +30,8 @@ from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_
 from .phased import (ConversionPhase, PhasedResult, PhasedSiteInputs, breakeven_cutover_shift_months,
                      compare_three_options, phased_site)
 from .power import HourlyCurve, MonthlyPower, breakeven_usd_per_mwh, curtailment, read_price_curve
+from .vintages import (EXAMPLE_RESALE_TIERS, ResaleTier, VintageLine, resale_value_usd, vintage_breakevens,
+                       vintage_state)
 from .projection import MarketProjection, hashprice_projection, project_market
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
@@ -39,4 +41,4 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
-    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare", "power", "phased"}]
+    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare", "power", "phased", "vintages"}]

@@ -338,3 +338,15 @@ def test_libreoffice_opens_the_output_on_its_cached_values(recalculated, tmp_pat
     for sheet, ref in (("Mining", "B3"), ("Mining", "B4"), ("AI Lease", "B3"), ("AI Lease", "B4"),
                        ("Comparison", "B8"), ("Comparison", "B9"), ("Halving", "D10")):
         assert shown[sheet][ref].value == pytest.approx(values[sheet][ref].value, rel=1e-12), f"{sheet}!{ref}"
+
+
+def test_phasing_sheet_equals_the_phased_model(recalculated):
+    _, values, _ = recalculated
+    _, _, _, comparison = _inputs(values)
+    sheet = values["Phasing"]
+    phases = [dict(site_mw=sheet.cell(r, 1).value, critical_it_mw=sheet.cell(r, 2).value,
+                   cutover_month=sheet.cell(r, 3).value) for r in (4, 5)]
+    plan = m.PhasedSiteInputs(site=comparison, phases=phases, displaced_fleet=sheet["F3"].value)
+    assert sheet["F4"].value == m.phased_site(plan).npv_usd
+    table = m.compare_three_options(plan)
+    assert [sheet.cell(r, 2).value for r in (10, 11, 12)] == table["npv_usd"].tolist()
