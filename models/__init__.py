@@ -26,7 +26,8 @@ from .lease import (LeaseInputs, LeaseSummary, Phase, capex_weights, lease_cash_
 from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd_per_kw_month,
                           implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
                           usd_per_mw_year_to_usd_per_kw_month)
-from .mining_site import FleetLine, MiningSiteInputs, mining_cash_flows, mining_cash_flows_batch, mining_schedule
+from .mining_site import (FleetLine, MiningSiteInputs, mining_cash_flows, mining_cash_flows_batch, mining_cash_flows_hourly,
+                          mining_schedule)
 from .phased import (ConversionPhase, PhasedResult, PhasedSiteInputs, breakeven_cutover_shift_months,
                      compare_three_options, phased_site)
 from .power import HourlyCurve, MonthlyPower, breakeven_usd_per_mwh, curtailment, read_price_curve

@@ -30,7 +30,8 @@ from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
 
-__all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_schedule"]
+__all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_cash_flows_hourly",
+           "mining_schedule"]
 
 
 class FleetLine(InputModel):
@@ -240,6 +241,55 @@ def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per
     lines = _lines(params, h, days, 1.0)
     revenue, power = _shut_down(lines, params["shut_down"])
     return _result(lines, revenue, power, (len(sites), shape[1]))
+
+
+def mining_cash_flows_hourly(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarray, days_in_month: np.ndarray,
+                             monthly_power: "MonthlyPower", *, capacity_payment_usd_per_mw_month: float = 0.0,
+                             ) -> dict[str, np.ndarray]:
+    """Monthly mining lines when the site buys power on an hourly curve and curtails (see :mod:`.power`).
+
+    ``monthly_power`` (from :func:`curtailment`, one entry per month of the projection) replaces the site's
+    flat power price and curtailment: each month mines only its hours mined, pays their mean price, and earns the
+    demand-response credit per MW of fleet load curtailed; a capacity payment per MW of site power is added every
+    month. Uptime and the effective power price are outputs.
+
+    Examples
+    --------
+    >>> from hashlease.models import curtailment, read_price_curve
+    >>> hours = np.arange("2026-01-01T00", "2026-02-01T00", dtype="datetime64[h]")
+    >>> curve = read_price_curve(hours, np.where(np.arange(len(hours)) % 24 < 4, 300.0, 40.0))
+    >>> _, month = curtailment(curve, 100.0, credit_usd_per_mwh_curtailed=50.0)
+    >>> site = MiningSiteInputs(site_mw=10, pue=1.0, uptime_frac=1.0, pool_fee_frac=0.0, power_price_usd_per_kwh=0,
+    ...                         fleet=[{"model": "Antminer S21", "units": 2_000}])
+    >>> lines = mining_cash_flows_hourly(site, [[55.0]], [31], month)
+    >>> round(float(lines["uptime_frac"][0, 0]), 4), float(lines["effective_power_price_usd_per_kwh"][0, 0])
+    (0.8333, 0.04)
+    """
+    from .power import MonthlyPower  # noqa: F401  (the type, for readers)
+
+    h, days, _, shape = _checked(hashprice_usd_per_ph_day, days_in_month, 1.0)
+    months = shape[1]
+    if len(monthly_power.hours) != months:
+        raise HashleaseError("monthly_power", f"{len(monthly_power.hours)} months", f"one per month ({months})")
+    params = dict(_site_arrays([site]))
+    curve_share = (monthly_power.hours_mined / monthly_power.hours)[None, :]
+    params["curtail_share"] = 1.0 - curve_share
+    params["curtail_hours"] = np.full((1, 1), np.nan)
+    mean_price = np.nan_to_num(monthly_power.mean_price_mined_usd_per_mwh) / 1000.0
+    params["power_price"] = mean_price[None, :]
+    params["escalator"] = np.zeros((1, 1))
+    lines = _lines(params, h, days, 1.0)
+    revenue, power = _shut_down(lines, params["shut_down"])
+    out = _result(lines, revenue, power, (max(shape[0], 1), months))
+    load_mw = lines["th_s"] * lines["efficiency"] / 1e6 * params["pue"]
+    credit = load_mw * monthly_power.curtailment_credit_usd_per_mw[None, :] * params["uptime"]
+    capacity = np.full((1, months), capacity_payment_usd_per_mw_month * site.site_mw)
+    out["curtailment_credit_usd"] = np.broadcast_to(credit, out["net_cash_flow_usd"].shape)
+    out["capacity_payment_usd"] = np.broadcast_to(capacity, out["net_cash_flow_usd"].shape)
+    out["net_cash_flow_usd"] = out["net_cash_flow_usd"] + credit + capacity
+    out["uptime_frac"] = np.broadcast_to(params["uptime"] * curve_share, out["net_cash_flow_usd"].shape)
+    out["effective_power_price_usd_per_kwh"] = np.broadcast_to(mean_price[None, :], out["net_cash_flow_usd"].shape)
+    return out
 
 
 def mining_schedule(site: MiningSiteInputs, market: pd.DataFrame) -> pd.DataFrame:

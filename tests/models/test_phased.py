@@ -149,3 +149,39 @@ def test_resale_by_tier_and_switch_off_order():
     assert table["model"].tolist() == ["Antminer S19j Pro", "Antminer S19 XP", "Antminer S21"]
     # breakeven hashprice = 24 x J/TH x USD/kWh: 24 x 29.5 x 0.05 = 35.40 USD/PH/day for the S19j Pro
     assert table["breakeven_hashprice_usd_per_ph_day"].iloc[0] == pytest.approx(35.40, rel=1e-12)
+
+
+# --- mining on an hourly curve ---------------------------------------------------------------------------
+
+def _site(**override):
+    from hashlease.models import MiningSiteInputs
+    return MiningSiteInputs(**{**dict(site_mw=10, pue=1.1, uptime_frac=0.97, pool_fee_frac=0.02,
+                                      power_price_usd_per_kwh=0.04, fleet=[{"model": "Antminer S21", "units": 2_000}],
+                                      shut_down_when_unprofitable=False), **override})
+
+
+def test_flat_curve_below_breakeven_equals_the_flat_price_site():
+    from hashlease.models import mining_cash_flows, mining_cash_flows_hourly
+    hours = np.arange("2026-01-01T00", "2026-04-01T00", dtype="datetime64[h]")
+    curve = read_price_curve(hours, np.full(len(hours), 40.0))
+    _, months = curtailment(curve, breakeven_usd_per_mwh(55.0, 17.5, pue=1.1, pool_fee_frac=0.02))
+    hashprice, days = np.array([[55.0, 54.0, 53.0]]), np.array([31, 28, 31])
+    hourly = mining_cash_flows_hourly(_site(), hashprice, days, months)
+    flat = mining_cash_flows(_site(), hashprice, days)
+    np.testing.assert_allclose(hourly["net_cash_flow_usd"], flat["net_cash_flow_usd"], rtol=1e-14)
+    np.testing.assert_allclose(hourly["uptime_frac"], 0.97, rtol=1e-15)
+
+
+def test_revenue_uses_only_the_hours_mined_and_credits_add_up():
+    from hashlease.models import mining_cash_flows_hourly
+    hours = np.arange("2026-01-01T00", "2026-02-01T00", dtype="datetime64[h]")
+    prices = np.where(np.arange(len(hours)) % 24 < 6, 250.0, 35.0)  # 6 expensive hours a day
+    _, months = curtailment(read_price_curve(hours, prices), 100.0, credit_usd_per_mwh_curtailed=40.0)
+    lines = mining_cash_flows_hourly(_site(uptime_frac=1.0, pool_fee_frac=0.0), [[55.0]], [31], months,
+                                     capacity_payment_usd_per_mw_month=1_000.0)
+    # 400 PH/s x $55 x 31 days x 18/24 of the hours; 7.7 MW of load x 558 h x $35; credit 7.7 MW x 186 h x $40
+    assert lines["mining_revenue_usd"][0, 0] == pytest.approx(400 * 55 * 31 * 0.75, rel=1e-12)
+    assert lines["power_cost_usd"][0, 0] == pytest.approx(7.7 * 1000 * 558 * 0.035, rel=1e-12)
+    assert lines["curtailment_credit_usd"][0, 0] == pytest.approx(7.7 * 186 * 40, rel=1e-12)
+    assert lines["capacity_payment_usd"][0, 0] == 10_000.0
+    assert lines["effective_power_price_usd_per_kwh"][0, 0] == pytest.approx(0.035, rel=1e-15)
