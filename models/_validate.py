@@ -6,6 +6,7 @@ the first offending element and the accepted range, and returns the array for th
 
 from __future__ import annotations
 
+import datetime as _dt
 import numbers
 from typing import Any, Iterable
 
@@ -13,7 +14,8 @@ import numpy as np
 
 from .errors import HashleaseError
 
-__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad"]
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad",
+           "as_datetime64"]
 
 
 def first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
@@ -209,3 +211,27 @@ def error_from_validation(exc: Any) -> HashleaseError:
     describe = _ACCEPTED_BY_TYPE.get(first["type"])
     accepted = describe(ctx) if describe else first["msg"]
     return HashleaseError(field, first.get("input"), accepted)
+
+
+TIMESTAMP = "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)"
+
+
+def as_datetime64(name: str, value: Any) -> np.ndarray:
+    """Timestamps as a datetime64 array: aware datetimes converted to UTC, naive ones (and text) taken as UTC."""
+    try:
+        if isinstance(value, _dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+            return np.asarray(np.datetime64(value, "us"))
+        if isinstance(value, _dt.date):
+            return np.asarray(np.datetime64(value, "D"))
+        array = np.asarray(value)
+        if array.dtype.kind == "M":
+            return array
+        if array.dtype.kind in "US":
+            return array.astype("datetime64[us]")
+        if array.dtype.kind == "O" and array.size:
+            return np.asarray([as_datetime64(name, x)[()] for x in array.reshape(-1)]).reshape(array.shape)
+    except (TypeError, ValueError) as exc:
+        raise HashleaseError(name, value, TIMESTAMP, detail=str(exc)) from None
+    raise HashleaseError(name, value, TIMESTAMP)

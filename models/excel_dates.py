@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import as_real, check_choice, first_bad
+from ._validate import as_datetime64, as_real, check_choice, first_bad
 from .errors import HashleaseError
 
 __all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "MAX_SERIAL"]
@@ -31,27 +31,6 @@ def _system(date_system: Any) -> int:
     if date_system not in (1900, 1904) or isinstance(date_system, bool):
         raise HashleaseError("date_system", date_system, "one of 1900, 1904")
     return int(date_system)
-
-
-def _as_datetime64(name: str, dates: Any) -> np.ndarray:
-    if isinstance(dates, _dt.datetime):
-        if dates.tzinfo is not None:
-            dates = dates.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return np.asarray(np.datetime64(dates, "us"))
-    if isinstance(dates, _dt.date):
-        return np.asarray(np.datetime64(dates, "D"))
-    array = np.asarray(dates)
-    if array.dtype.kind == "M":
-        return array
-    if array.dtype.kind in "OUS":
-        try:
-            return np.asarray([np.datetime64(x) if not isinstance(x, _dt.datetime) or x.tzinfo is None
-                               else np.datetime64(x.astimezone(_dt.timezone.utc).replace(tzinfo=None))
-                               for x in array.reshape(-1)]).reshape(array.shape)
-        except (TypeError, ValueError) as exc:
-            raise HashleaseError(name, dates, "dates (datetime, numpy.datetime64 or ISO 8601 text)",
-                                 detail=str(exc)) from None
-    raise HashleaseError(name, dates, "dates (datetime, numpy.datetime64 or ISO 8601 text)")
 
 
 def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np.ndarray:
@@ -86,7 +65,7 @@ def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np
     37986.0
     """
     system = _system(date_system)
-    stamps = _as_datetime64("dates", dates).astype("datetime64[us]")
+    stamps = as_datetime64("dates", dates).astype("datetime64[us]")
     days = stamps.astype("datetime64[D]")
     fraction = (stamps - days.astype("datetime64[us]")).astype(np.int64) / 86_400e6
     serial = (days - _EPOCH[system]).astype(np.int64).astype(float)
@@ -169,5 +148,5 @@ def as_day_numbers(name: str, dates: Any) -> np.ndarray:
     if array is not None and array.dtype.kind in "iuf" and array.dtype != bool:
         serial = as_real(name, array, "Excel date serials or dates")
         return np.floor(serial)
-    stamps = _as_datetime64(name, dates)
+    stamps = as_datetime64(name, dates)
     return stamps.astype("datetime64[D]").astype(np.int64).astype(float)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 import numpy as np
 
-from ._validate import check_integer, check_range
+from ._validate import as_datetime64, check_integer, check_range
 from .errors import HashleaseError
 
 __all__ = [
@@ -147,26 +146,6 @@ def total_supply_sat() -> int:
     return sum((INITIAL_SUBSIDY_SAT >> epoch) * HALVING_INTERVAL_BLOCKS for epoch in range(64))
 
 
-def _as_datetime64(name: str, value: Any) -> np.ndarray:
-    """UTC timestamps as datetime64[s]; aware datetimes are converted to UTC, naive ones taken as UTC."""
-    try:
-        if isinstance(value, _dt.datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-            return np.asarray(np.datetime64(value, "s"))
-        if isinstance(value, _dt.date):
-            return np.asarray(np.datetime64(value, "s"))
-        array = np.asarray(value)
-        if array.dtype.kind == "M":
-            return array.astype("datetime64[s]")
-        if array.dtype.kind in "US":
-            return array.astype("datetime64[s]")
-    except (TypeError, ValueError) as exc:
-        raise HashleaseError(name, value, "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)",
-                             detail=str(exc)) from None
-    raise HashleaseError(name, value, "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)")
-
-
 def estimate_height_time(block_height: Any, reference_height: Any, reference_time: Any, *,
                          mean_block_interval_s: Any = 600.0) -> np.datetime64 | np.ndarray:
     r"""Estimated UTC time at which ``block_height`` is mined, from a known height and time.
@@ -206,7 +185,7 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     """
     height = check_integer("block_height", block_height, ge=0)
     ref_height = check_integer("reference_height", reference_height, ge=0)
-    ref_time = _as_datetime64("reference_time", reference_time)
+    ref_time = as_datetime64("reference_time", reference_time).astype("datetime64[s]")
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
     offset_s = np.rint((height - ref_height) * interval).astype(np.int64)
     out = ref_time + offset_s.astype("timedelta64[s]")

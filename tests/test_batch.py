@@ -171,15 +171,16 @@ def cluster(tmp_path):
                                 start_new_session=True) for i in range(2)]
     from distributed import Client
 
-    deadline = time.time() + 60
+    deadline = time.monotonic() + 60
     while True:
         try:
             with Client(address, timeout="5s") as client:
                 if len(client.scheduler_info()["workers"]) == 2:
                     break
         except OSError:
-            pass
-        if time.time() > deadline:
+            time.sleep(0.5)  # the scheduler is not listening yet
+            continue
+        if time.monotonic() > deadline:
             raise RuntimeError("the Dask cluster did not start: " + (logs / "scheduler.log").read_text()[-2000:])
         time.sleep(0.5)
     yield address, workers

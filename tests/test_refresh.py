@@ -24,7 +24,7 @@ from hashlease.market_data import RestSource
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "hashlease.xlsx"
 runner = CliRunner()
-NOW = int(time.time())
+NOW = int(dt.datetime.now(dt.timezone.utc).timestamp())
 
 
 def _blocks(top: int, count: int, *, difficulty=109.1e12, fees_sats=9_000_000) -> list[dict]:
@@ -60,10 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            return  # the client gave up (a timeout test): nothing left to send
 
     def log_message(self, *args):
-        pass
+        """Keep the test output clean (the standard handler logs every request to stderr)."""
 
 
 @pytest.fixture()

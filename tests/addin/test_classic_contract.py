@@ -54,7 +54,7 @@ class _Workbook:
                 raise com_error("no such component")
 
             def Remove(self, component):
-                pass
+                """Nothing to remove in a new workbook."""
 
             def Import(self, path):
                 book.imported.append(Path(path).read_text())

@@ -37,7 +37,7 @@ class Anything:
 
 
 class _ComError(Exception):
-    pass
+    """Stands in for pywintypes.com_error."""
 
 
 class _TimeZoneInfo(dt.tzinfo):
