@@ -172,10 +172,11 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
         lease = assumptions_from_range(m.LeaseInputs, block("lease_assumptions"))
     except ExcelError as exc:
         raise HashleaseError(f"workbook {Path(template).name}", "its assumption blocks", "valid", detail=exc.text)
-    rate = book["Inputs"]["B2"].value if "discount_rate_per_year_frac" not in names else None
-    if "discount_rate_per_year_frac" in names:
-        sheet, ref = names["discount_rate_per_year_frac"].attr_text.split("!")
-        rate = book[sheet.strip("'")][ref.replace("$", "")].value
+    if "discount_rate_per_year_frac" not in names:
+        raise HashleaseError(f"workbook {Path(template).name}", "no named cell discount_rate_per_year_frac",
+                             "the template's named discount rate (model engine)")
+    sheet, ref = names["discount_rate_per_year_frac"].attr_text.split("!")
+    rate = book[sheet.strip("'")][ref.replace("$", "")].value
     return m.SiteComparisonInputs(market=market, mining=mining, lease=lease, discount_rate_per_year_frac=rate)
 
 
@@ -262,8 +263,6 @@ def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]
     lease_npv = np.sum(lease_flows * discount, axis=1)
     ones = np.ones(count)
     mining = mining_npv(ones)
-    on = (revenue >= power) | ~shut
-    mining_flows = np.where(on, revenue - power, 0.0) + fixed
 
     # break-even BTC price: mining NPV is non-decreasing in the price level k; bisect all scenarios at once
     scale = np.maximum(np.abs(lease_npv), 1.0)
@@ -310,7 +309,6 @@ def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]
         "lease_irr_per_year_frac": _investment_irr(lease_flows, dates),
         "lease_payback_month": _payback(lease_flows),
         "breakeven_btc_price_usd": breakeven_price, "breakeven_rent_usd_per_kw_month": rent,
-        "_mining_irr_unused": _payback(mining_flows) * 0,
     }
 
 
@@ -345,8 +343,7 @@ def model_chunk(base_json: str, scenarios: Sequence[Scenario]) -> list[dict[str,
             continue
         for i, (scenario, _) in enumerate(members):
             rows[scenario.name] = {"scenario": scenario.name, **{
-                k: (None if not math.isfinite(float(v[i])) else float(v[i])) for k, v in values.items()
-                if not k.startswith("_")}}
+                k: (None if not math.isfinite(float(v[i])) else float(v[i])) for k, v in values.items()}}
     return [rows[s.name] for s in scenarios]
 
 
