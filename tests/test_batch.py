@@ -219,3 +219,23 @@ def test_dask_cluster_equals_local_even_when_a_worker_dies(tmp_path, cluster):
     b = pd.read_parquet(tmp_path / "local" / "summary.parquet")
     for name in OUTPUTS:
         pd.testing.assert_series_equal(a[name], b[name], rtol=1e-9, check_names=False)
+
+
+def test_phased_plan_in_both_engines(tmp_path):
+    path = _scenarios_file(tmp_path, [("base", "", ""), ("late_second_hall", "phase2.cutover_month", 24),
+                                      ("cheap_btc", "market.btc_price_usd", 60000), ("no_phase9", "phase9.site_mw", 1)])
+    outs = {}
+    for engine in ("model", "workbook"):
+        out = tmp_path / engine
+        result = runner.invoke(app, ["batch", str(TEMPLATE), str(path), "-o", str(out), "--engine", engine,
+                                     "--workers", "1", "--phased"])
+        assert result.exit_code == 0, result.output
+        outs[engine] = pd.read_parquet(out / "summary.parquet").set_index("scenario")
+    model, workbook = outs["model"], outs["workbook"]
+    for name in ("base", "late_second_hall", "cheap_btc"):
+        assert model.at[name, "phased_npv_usd"] == pytest.approx(workbook.at[name, "phased_npv_usd"], rel=1e-9)
+    assert model.at["late_second_hall", "phased_npv_usd"] != model.at["base", "phased_npv_usd"]
+    assert "phase9.site_mw" in model.at["no_phase9", "error"] and "phase9.site_mw" in workbook.at["no_phase9", "error"]
+    base_plan = m.PhasedSiteInputs(site=base_inputs(TEMPLATE), phases=[
+        dict(site_mw=50, critical_it_mw=37.5, cutover_month=0), dict(site_mw=50, critical_it_mw=37.5, cutover_month=12)])
+    assert model.at["base", "phased_npv_usd"] == pytest.approx(m.phased_site(base_plan).npv_usd, rel=1e-12)

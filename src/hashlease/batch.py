@@ -45,6 +45,10 @@ OUTPUTS = {
     "breakeven_btc_price_usd": ("Comparison", "B8"),
     "breakeven_rent_usd_per_kw_month": ("Comparison", "B9"),
 }
+#: With ``phased``: the phased plan's NPV (the Phasing sheet); phases are overridden as "phase<n>.<field>".
+PHASED_OUTPUT = {"phased_npv_usd": ("Phasing", "F4")}
+PHASE_COLUMNS = {"site_mw": "A", "critical_it_mw": "B", "cutover_month": "C"}
+_PHASE = re.compile(r"^phase([1-9][0-9]*)\.(site_mw|critical_it_mw|cutover_month)$")
 BLOCKS = {"market": "projection", "mining": "mining", "lease": "lease"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -183,8 +187,40 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
 def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
     inputs = base
     for path, value in scenario.overrides:
-        inputs = m.with_input(inputs, path, value)
+        if not _PHASE.match(path):
+            inputs = m.with_input(inputs, path, value)
     return inputs
+
+
+def base_phases(template: str | Path) -> dict[str, Any]:
+    """The template's conversion phases (the named range ``conversion_phases``) and displaced-fleet choice."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(template, data_only=True)
+    names = dict(book.defined_names.items())
+    for name in ("conversion_phases", "displaced_fleet"):
+        if name not in names:
+            raise HashleaseError(f"workbook {Path(template).name}", f"no named range {name}",
+                                 "the template's Phasing sheet (for --phased)")
+    sheet, ref = names["conversion_phases"].attr_text.split("!")
+    rows = [[c.value for c in row] for row in book[sheet.strip("'")][ref.replace("$", "")]]
+    sheet, ref = names["displaced_fleet"].attr_text.split("!")
+    displaced = book[sheet.strip("'")][ref.replace("$", "")].value
+    phases = [dict(site_mw=a, critical_it_mw=b, cutover_month=c) for a, b, c in rows if a is not None]
+    return {"phases": phases, "displaced_fleet": displaced}
+
+
+def _phased_npv(inputs: m.SiteComparisonInputs, phased: dict[str, Any], scenario: Scenario) -> float:
+    phases = [dict(p) for p in phased["phases"]]
+    for path, value in scenario.overrides:
+        match = _PHASE.match(path)
+        if match:
+            index = int(match.group(1)) - 1
+            if index >= len(phases):
+                raise HashleaseError("input", path, f"a phase the template has (1 to {len(phases)})")
+            phases[index][match.group(2)] = value
+    plan = m.PhasedSiteInputs(site=inputs, phases=phases, displaced_fleet=phased["displaced_fleet"])
+    return m.phased_site(plan).npv_usd
 
 
 # --- the model engine -----------------------------------------------------------------------------------
@@ -319,8 +355,12 @@ def _group_key(inputs: m.SiteComparisonInputs) -> tuple:
             inputs.market.btc_price_path_usd is None)
 
 
-def model_chunk(base_json: str, scenarios: Sequence[Scenario]) -> list[dict[str, Any]]:
-    """Summary outputs of ``scenarios`` (one dict each: name, outputs or error), vectorised by group."""
+def model_chunk(base_json: str, scenarios: Sequence[Scenario], phased: dict[str, Any] | None = None
+                ) -> list[dict[str, Any]]:
+    """Summary outputs of ``scenarios`` (one dict each: name, outputs or error), vectorised by group.
+
+    With ``phased`` (from :func:`base_phases`) each scenario also gets the phased plan's NPV.
+    """
     base = m.SiteComparisonInputs.model_validate_json(base_json)
     rows: dict[str, dict[str, Any]] = {}
     groups: dict[tuple, list[tuple[Scenario, m.SiteComparisonInputs]]] = {}
@@ -339,11 +379,17 @@ def model_chunk(base_json: str, scenarios: Sequence[Scenario]) -> list[dict[str,
             if len(members) == 1:
                 raise
             for scenario, _ in members:  # isolate the failing scenario(s)
-                rows.update({r["scenario"]: r for r in model_chunk(base_json, [scenario])})
+                rows.update({r["scenario"]: r for r in model_chunk(base_json, [scenario], phased)})
             continue
-        for i, (scenario, _) in enumerate(members):
-            rows[scenario.name] = {"scenario": scenario.name, **{
+        for i, (scenario, inputs) in enumerate(members):
+            row = {"scenario": scenario.name, **{
                 k: (None if not math.isfinite(float(v[i])) else float(v[i])) for k, v in values.items()}}
+            if phased is not None:
+                try:
+                    row["phased_npv_usd"] = _phased_npv(inputs, phased, scenario)
+                except HashleaseError as exc:
+                    row = {"scenario": scenario.name, "error": str(exc)}
+            rows[scenario.name] = row
     return [rows[s.name] for s in scenarios]
 
 
@@ -356,6 +402,15 @@ def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dic
     names = dict(book.defined_names.items())
     out: dict[str, dict[str, Any]] = {}
     for path, value in overrides:
+        match = _PHASE.match(path)
+        if match and "conversion_phases" in names:
+            sheet, ref = names["conversion_phases"].attr_text.split("!")
+            top, bottom = (int(n) for n in re.findall(r"[0-9]+", ref))
+            index = int(match.group(1))
+            if top + index - 1 > bottom:
+                raise HashleaseError("input", path, f"a phase the template has (1 to {bottom - top + 1})")
+            out.setdefault(sheet.strip("'"), {})[f"{PHASE_COLUMNS[match.group(2)]}{top + index - 1}"] = value
+            continue
         head, _, rest = path.partition(".")
         name = f"{BLOCKS[head]}_{rest}" if rest and head in BLOCKS else path
         if name not in names:
@@ -365,7 +420,8 @@ def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dic
     return out
 
 
-def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str | None = None) -> list[dict[str, Any]]:
+def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str | None = None,
+                   phased: bool = False) -> list[dict[str, Any]]:
     """Summary outputs of ``scenarios`` by recalculating the workbook with each scenario's overrides."""
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import write_values
@@ -380,7 +436,7 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
                              replace_formulas=True)
                 result = recalculate(staged)
                 row = {"scenario": scenario.name}
-                for name, (sheet, ref) in OUTPUTS.items():
+                for name, (sheet, ref) in {**OUTPUTS, **(PHASED_OUTPUT if phased else {})}.items():
                     value = result.values.get(sheet, {}).get(ref)
                     row[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
                 if keep_dir:
@@ -412,7 +468,7 @@ def _chunks(items: Sequence[Scenario], size: int) -> list[list[Scenario]]:
 
 def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, engine: str = "model",
               scheduler: str | None = None, workers: int | None = None, resume: bool = False,
-              keep_workbooks: bool = False, chunk_size: int | None = None,
+              keep_workbooks: bool = False, chunk_size: int | None = None, phased: bool = False,
               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Run ``scenarios`` and write OUTDIR/results.jsonl, summary.csv and summary.parquet; returns a report."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -428,14 +484,16 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
     elif journal.exists():
         journal.unlink()
     todo = [s for s in scenarios if s.name not in done]
-    if engine == "model":
-        payload: Any = base_inputs(template).model_dump_json()
-        function, size = model_chunk, chunk_size or 500
-    else:
-        payload, function, size = str(template), workbook_chunk, chunk_size or 1
     keep = str(outdir / "workbooks") if keep_workbooks and engine == "workbook" else None
     if keep:
         Path(keep).mkdir(exist_ok=True)
+    if engine == "model":
+        payload: Any = base_inputs(template).model_dump_json()
+        extra: tuple = (base_phases(template),) if phased else ()
+        function, size = model_chunk, chunk_size or 500
+    else:
+        payload, function, size = str(template), workbook_chunk, chunk_size or 1
+        extra = (keep, phased)
     chunks = _chunks(todo, size)
     completed = len(scenarios) - len(todo)
     interrupted = False
@@ -450,7 +508,7 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
             if progress:
                 progress(completed, len(scenarios))
 
-        args = (lambda c: (payload, c, keep)) if keep else (lambda c: (payload, c))
+        args = lambda c: (payload, c, *extra)  # noqa: E731
         try:
             if scheduler:
                 from distributed import Client, as_completed
@@ -481,7 +539,7 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
         except KeyboardInterrupt:
             interrupted = True
     rows = [done[s.name] for s in scenarios if s.name in done]
-    _write_summary(outdir, rows)
+    _write_summary(outdir, rows, phased)
     failed = [(r["scenario"], r["error"]) for r in rows if r.get("error")]
     return {"done": len(rows), "total": len(scenarios), "failed": failed, "interrupted": interrupted,
             "skipped": len(scenarios) - len(todo) if resume else 0}
@@ -503,12 +561,13 @@ def _result_or_isolate(get: Callable[[], list], function, args, chunk: list[Scen
         return rows
 
 
-def _write_summary(outdir: Path, rows: list[dict[str, Any]]) -> None:
+def _write_summary(outdir: Path, rows: list[dict[str, Any]], phased: bool = False) -> None:
     import pandas as pd
 
-    columns = ["scenario", *OUTPUTS, "error"]
+    outputs = [*OUTPUTS, *(PHASED_OUTPUT if phased else {})]
+    columns = ["scenario", *outputs, "error"]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    for name in OUTPUTS:
+    for name in outputs:
         frame[name] = pd.to_numeric(frame[name], errors="coerce")
     frame["error"] = frame["error"].astype("string")
     for suffix, write in ((".csv", lambda p: frame.to_csv(p, index=False)),

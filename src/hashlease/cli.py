@@ -289,6 +289,7 @@ def batch(
     resume: Annotated[bool, typer.Option("--resume", help="Skip scenarios already in OUTDIR/results.jsonl.")] = False,
     workbooks: Annotated[bool, typer.Option("--workbooks", help="Also write each scenario's recalculated workbook (workbook engine).")] = False,
     chunk_size: Annotated[Optional[int], typer.Option(help="Scenarios per task (default 500 for the model engine, 1 for the workbook engine).")] = None,
+    phased: Annotated[bool, typer.Option("--phased", help="Also value the template's phased conversion plan (phased_npv_usd); override phases as phase<n>.<field>.")] = False,
 ) -> None:
     """Run many scenarios of a template and write a summary table (CSV and Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -321,7 +322,8 @@ def batch(
                 progress.update(task, completed=done, rate=f"{done / elapsed:,.0f} scenarios/s")
 
             report = run_batch(workbook, items, output, engine=chosen, scheduler=scheduler, workers=workers,
-                               resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, progress=advance)
+                               resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, phased=phased,
+                               progress=advance)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     for name, error in report["failed"]:
