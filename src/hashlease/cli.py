@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -27,7 +28,7 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    _console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -87,7 +88,7 @@ def _print_workbook_demo(workbook: Path, output: Path) -> None:
         ("Break-even BTC price (mining = lease)", f"{v['Comparison']['B8']:,.0f} USD/BTC"),
         ("Break-even rent (lease = mining)", f"{v['Comparison']['B9']:,.2f} USD/kW-month"),
     ]
-    table = Table(title=f"Template {workbook.name} recalculated headless -> {output}", title_justify="left")
+    table = Table(title=escape(f"Template {workbook.name} recalculated headless -> {output}"), title_justify="left")
     table.add_column("Figure")
     table.add_column("Value", justify="right")
     for label, value in rows:
@@ -125,7 +126,7 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
     be_btc_next = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine,
                                             after_next_halving=True)
 
-    inputs = Table(title=f"Market snapshot: {snap.name}", title_justify="left")
+    inputs = Table(title=escape(f"Market snapshot: {snap.name}"), title_justify="left")
     for header in ["Input", "Value", "Unit", "As of", "Source"]:
         inputs.add_column(header, justify="right" if header == "Value" else "left",
                           overflow="fold", ratio=4 if header == "Source" else None)
@@ -137,7 +138,7 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
         rows.append(("Published hashprice", f"{snap.published_hashprice_usd_per_ph_day.value:,.2f}",
                      snap.published_hashprice_usd_per_ph_day))
     for label, text, item in rows:
-        inputs.add_row(label, text, item.unit, str(item.as_of), item.source)
+        inputs.add_row(label, text, escape(item.unit), str(item.as_of), escape(item.source))
     out.print(inputs, highlight=False)
 
     lines = [
@@ -207,7 +208,7 @@ def recalc(
         problems = [f"unsupported function {name} in {where}" for where, name in result.unsupported]
         problems += [f"circular reference through {where}" for where in result.circular_cells]
         for line in problems:
-            err.print(f"[bold red]error:[/] {line}", highlight=False)
+            err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         if problems and not allow_errors:
             err.print(f"[bold red]not written:[/] {len(problems)} problem(s) above; fix them or pass --allow-errors",
                       highlight=False)
@@ -222,11 +223,12 @@ def recalc(
         groups.setdefault((sheet, code), []).append(ref)
     for (sheet, code), refs in groups.items():
         shown = ", ".join(refs[:4]) + (f" and {len(refs) - 4:,} more" if len(refs) > 4 else "")
-        err.print(f"[yellow]error values:[/] {len(refs):,} cell(s) on {sheet} show {code}: {shown}", highlight=False)
+        err.print(f"[yellow]error values:[/] {len(refs):,} cell(s) on {escape(sheet)} show {code}: {escape(shown)}",
+                  highlight=False)
     for message in result.messages:
-        err.print(f"[yellow]  {message}[/]", highlight=False)
-    _console().print(f"recalculated {cells:,} formula cells of {workbook.name} in "
-                     f"{sum(result.seconds.values()):.2f} s -> {target}", highlight=False)
+        err.print(f"[yellow]  {escape(message)}[/]", highlight=False)
+    _console().print(escape(f"recalculated {cells:,} formula cells of {workbook.name} in "
+                            f"{sum(result.seconds.values()):.2f} s -> {target}"), highlight=False)
 
 
 @app.command()
@@ -254,6 +256,12 @@ def refresh(
     try:
         if output.resolve() == workbook.resolve():
             raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK")
+        if not timeout_s > 0:
+            raise m.HashleaseError("--timeout-s", timeout_s, "> 0")
+        if retries < 0:
+            raise m.HashleaseError("--retries", retries, ">= 0")
+        if max_age_days is not None and max_age_days < 0:
+            raise m.HashleaseError("--max-age-days", max_age_days, ">= 0")
         check_xlsx(workbook)
         limit = max_age_days if max_age_days is not None else (2 if source.startswith("http") else None)
         result = fetch_market(source, market_sheet.current(workbook), cache=MarketCache(cache),
@@ -266,16 +274,16 @@ def refresh(
             write_values(staged, output, recalculated.values)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
-    table = Table(title=f"Market data from {result.source} -> {output}", title_justify="left")
+    table = Table(title=escape(f"Market data from {result.source} -> {output}"), title_justify="left")
     for header in ["Field", "Value", "As of", "Status", "Source"]:
         table.add_column(header, overflow="fold")
     for name, item in result.values.items():
-        status = f"[bold red]STALE[/] {result.stale[name]}" if name in result.stale else "fresh"
-        table.add_row(name, f"{item.value:,.6g}", str(item.as_of), status, item.source)
+        status = f"[bold red]STALE[/] {escape(result.stale[name])}" if name in result.stale else "fresh"
+        table.add_row(name, f"{item.value:,.6g}", str(item.as_of), status, escape(item.source))
     _console().print(table)
     for name, reason in result.stale.items():
-        err.print(f"[yellow]warning:[/] {name}: {reason}; kept the last good value, marked STALE in the workbook",
-                  highlight=False)
+        err.print(f"[yellow]warning:[/] {name}: {escape(reason)}; kept the last good value, marked STALE in the "
+                  "workbook", highlight=False)
 
 
 @app.command()
@@ -327,8 +335,8 @@ def batch(
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     for name, error in report["failed"]:
-        err.print(f"[bold red]failed:[/] {name}: {error}", highlight=False)
-    _console().print(f"{report['done']:,} of {report['total']:,} scenarios in {output} "
+        err.print(f"[bold red]failed:[/] {escape(name)}: {escape(error)}", highlight=False)
+    _console().print(f"{report['done']:,} of {report['total']:,} scenarios in {escape(str(output))} "
                      f"({len(report['failed'])} failed{', ' + str(report['skipped']) + ' resumed' if report['skipped'] else ''})",
                      highlight=False)
     if report["interrupted"]:
@@ -353,8 +361,12 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
     messages: list[str] = []
     _Messages.current = messages
     try:
+        compiled = formulas.Parser().ast(normalise_formula(text))[1].compile()
+        if list(compiled.inputs):
+            raise _fail(m.HashleaseError("formula", formula, "a formula without cell references (eval has no "
+                                         "workbook; use literals such as {1;2})"))
         with np.errstate(all="ignore"):
-            value = formulas.Parser().ast(normalise_formula(text))[1].compile()()
+            value = compiled()
     except FormulaError:
         raise _fail(m.HashleaseError("formula", formula, "a formula Excel would accept")) from None
     finally:
@@ -364,7 +376,11 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
     errors = [str(v) for v in grid.ravel() if isinstance(v, XlError)]
     if grid.size == 1 and errors:
         detail = "; ".join(messages) or errors[0]
-        _console(stderr=True).print(f"[bold red]{errors[0]}[/] {detail}", highlight=False)
+        _console(stderr=True).print(f"[bold red]{errors[0]}[/] {escape(detail)}", highlight=False)
+        raise typer.Exit(code=1)
+    numbers = [v for v in grid.ravel() if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)]
+    if any(not np.isfinite(float(v)) for v in numbers):
+        _console(stderr=True).print("[bold red]#NUM![/] the result is not a finite number", highlight=False)
         raise typer.Exit(code=1)
     if grid.size == 1:
         item = grid[0, 0]

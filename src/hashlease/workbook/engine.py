@@ -14,6 +14,8 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws progress bars on 
 
 import functools
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from .writer import ExcelErrorValue, cell_ref, split_cell
 
 _FUNCTION_CALL = re.compile(r"(?<![A-Za-z0-9_.\"])([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+_QUOTED_SHEET = re.compile(r"'(?:[^']|'')*'!")
 _E_NOTATION = re.compile(r"(?<![A-Za-z0-9_.])([0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE]([0-9]+)\b")
 
 
@@ -177,7 +180,8 @@ def functions() -> dict[str, Any]:
 
 def function_names(formula: str) -> list[str]:
     """Upper-case names of the functions a formula calls (text inside string literals ignored)."""
-    return [n.upper() for n in _FUNCTION_CALL.findall(_STRING.sub('""', formula))]
+    plain = _QUOTED_SHEET.sub("S!", _STRING.sub('""', formula))  # 'Sheet1 (2)'!A1 is no function call
+    return [n.upper() for n in _FUNCTION_CALL.findall(plain)]
 
 
 def normalise_formula(formula: str) -> str:
@@ -319,9 +323,27 @@ def recalculate(path: str | Path) -> Recalculation:
     from formulas.tokens.operand import XlError
 
     path = Path(path)
+    check_xlsx(path)
+    # the engine keys cells by file name and cannot parse names with brackets: work on a copy with a plain name
+    with tempfile.TemporaryDirectory(prefix="hashlease-recalc-") as tmp:
+        copy = Path(tmp) / "workbook.xlsx"
+        shutil.copyfile(path, copy)
+        try:
+            return _recalculate(copy, path.name)
+        except HashleaseError:
+            raise
+        except Exception as exc:  # a part the readers cannot make sense of: say which file, not a traceback
+            raise HashleaseError(f"workbook {path.name}", type(exc).__name__, "a workbook the reader can load",
+                                 detail=str(exc)[:300]) from None
+
+
+def _recalculate(path: Path, display_name: str) -> Recalculation:
+    import formulas
+    from formulas.errors import FormulaError
+    from formulas.tokens.operand import XlError
+
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    check_xlsx(path)
     arrays, cells, defined = _formula_cells(path)
     cycle = circular_cells(cells, arrays, defined)
     timings["check and scan"] = time.perf_counter() - start
@@ -338,7 +360,7 @@ def recalculate(path: str | Path) -> Recalculation:
         _Messages.current = None
         expression = exc.args[1] if len(exc.args) > 1 else str(exc)
         where = [f"{s}!{r}" for s, refs in cells.items() for r, t in refs if t == expression]
-        raise HashleaseError(f"formula in {where[0] if where else path.name}", expression,
+        raise HashleaseError(f"formula in {where[0] if where else display_name}", expression,
                              "a formula the engine can read") from None
     timings["load"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -372,6 +394,10 @@ def recalculate(path: str | Path) -> Recalculation:
                     _store(result, sheet, cell_ref(top + i, left + j), value, XlError)
         elif (sheet, ref) in wanted:
             _store(result, sheet, ref, grid[0, 0], XlError)
+    computed = sum(len(v) for v in values.values())
+    if wanted and computed == 0:
+        raise HashleaseError(f"workbook {display_name}", f"{len(wanted)} formula cells, none computed",
+                             "a workbook whose formulas the engine can map back to cells")
     return result
 
 

@@ -19,7 +19,7 @@ from hashlease.models import HashleaseError
 MAX_PARTS = 10_000
 MAX_UNCOMPRESSED_BYTES = 512 * 2**20
 MAX_RATIO = 200
-REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
 def _refuse(path: Path, what: str, detail: str) -> HashleaseError:
@@ -53,7 +53,9 @@ def check_xlsx(path: str | Path) -> None:
             if bad is not None:
                 raise _refuse(path, f"part {bad}", "an intact zip (this part's checksum fails: truncated or corrupt)")
             for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")) or info.filename.lower().startswith(
+                        ("xl/", "docprops/", "_rels/", "customxml/")) and not info.filename.lower().endswith(
+                        (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf")):
                     try:
                         safe_xml.fromstring(archive.read(info))
                     except DefusedXmlException:

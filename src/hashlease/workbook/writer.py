@@ -10,6 +10,7 @@ temporary file beside the target and moved into place, so a kill during the writ
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 import posixpath
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+
+from hashlease.models import HashleaseError
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -45,6 +48,11 @@ def _column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def _serial(value: _dt.date) -> float:
+    from hashlease.models import to_excel_serial
+    return float(to_excel_serial(value))
 
 
 def split_cell(ref: str) -> tuple[int, int]:
@@ -81,6 +89,10 @@ def _set_value(cell: etree._Element, value: Any) -> None:
         cell.attrib.pop("t", None)
         return
     v = etree.SubElement(cell, f"{{{MAIN}}}v")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
+        raise HashleaseError("value", value, "a finite number for a cell")
+    if isinstance(value, _dt.date):
+        value = _serial(value)
     if isinstance(value, bool):
         cell.set("t", "b")
         v.text = "1" if value else "0"
@@ -148,8 +160,16 @@ def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = F
 def _update_workbook(xml: bytes) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     calc = root.find("m:calcPr", NS)
-    if calc is None:
-        calc = etree.SubElement(root, f"{{{MAIN}}}calcPr")
+    if calc is None:  # its place in the schema's order: before these elements, if the workbook has any
+        calc = etree.Element(f"{{{MAIN}}}calcPr")
+        later = [root.find(f"m:{name}", NS) for name in ("oleSize", "customWorkbookViews", "pivotCaches",
+                                                          "smartTagPr", "smartTagTypes", "webPublishing",
+                                                          "fileRecoveryPr", "webPublishObjects", "extLst")]
+        later = [e for e in later if e is not None]
+        if later:
+            later[0].addprevious(calc)
+        else:
+            root.append(calc)
     calc.attrib.pop("fullCalcOnLoad", None)
     calc.set("calcId", EXCEL_CALC_ID)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -163,6 +183,8 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
     ``target`` appears whole or not at all (written to a temporary file, then renamed); ``source`` is only read.
     """
     source, target = Path(source), Path(target)
+    if target.is_dir():
+        raise HashleaseError("--output", str(target), "a file path (this is a directory)")
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
@@ -181,6 +203,9 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
                 out.writestr(info, data)
         with open(temporary, "rb") as done:
             os.fsync(done.fileno())
+        mode = (target if target.exists() else source).stat().st_mode & 0o777 if (target.exists() or source.exists()) \
+            else 0o644
+        os.chmod(temporary, mode)  # mkstemp creates 0600; keep the workbook's own permissions
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
