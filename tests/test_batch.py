@@ -4,6 +4,7 @@ resume and interruption, OUTDIR safety, and a real Dask cluster on 127.0.0.1 (wi
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -239,3 +240,33 @@ def test_phased_plan_in_both_engines(tmp_path):
     base_plan = m.PhasedSiteInputs(site=base_inputs(TEMPLATE), phases=[
         dict(site_mw=50, critical_it_mw=37.5, cutover_month=0), dict(site_mw=50, critical_it_mw=37.5, cutover_month=12)])
     assert model.at["base", "phased_npv_usd"] == pytest.approx(m.phased_site(base_plan).npv_usd, rel=1e-12)
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), [
+    ("wide.csv", "scenario,market.btc_price_usd,mining.power_price_usd_per_kwh\nbase,100,000,0.05\n", "3 fields"),
+    ("dup.csv", "scenario,market.btc_price_usd\nbase,1\nbase,2\n", "a name used once"),
+    ("case.csv", "scenario,input,value\nBase,market.btc_price_usd,1\nbase,market.btc_price_usd,2\n",
+     "differing only in case"),
+    ("list.yaml", "- base\n", "a mapping with a name"),
+    ("inf.csv", "scenario,input,value\nhuge,market.btc_price_usd,1e400\n", "a finite number"),
+], ids=["wide-row-length", "wide-duplicate", "case-duplicate", "yaml-item", "infinite"])
+def test_scenario_files_that_would_mislead_are_refused(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(HashleaseError, match=re.escape(fragment)):
+        load_scenarios(path)
+
+
+def test_excel_csv_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffscenario,input,value\nbear,market.btc_price_usd,60000\n".encode())
+    assert load_scenarios(path) == [Scenario("bear", (("market.btc_price_usd", 60000),))]
+
+
+def test_related_inputs_move_together_and_extreme_rents_keep_their_outputs(base):
+    moved = Scenario("later", (("market.start", "2026-07-01"), ("lease.construction_start", "2026-07-01")))
+    path_rows = model_chunk(base.model_dump_json(), [Scenario(moved.name, tuple(
+        (k, __import__("datetime").date.fromisoformat(v)) for k, v in moved.overrides)),
+                                                     Scenario("rich", (("lease.rent_usd_per_kw_month", 6000),))])
+    assert "error" not in path_rows[0] and path_rows[0]["lease_npv_usd"] is not None
+    assert "error" not in path_rows[1] and path_rows[1]["lease_npv_usd"] > 0

@@ -61,38 +61,63 @@ class Scenario:
     overrides: tuple[tuple[str, Any], ...]
 
 
-def _value(text: Any) -> Any:
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _value(text: Any, where: str = "") -> Any:
+    """A scenario value: numbers (finite only), ISO dates, TRUE/FALSE, or text."""
+    import datetime as dt
+
+    if isinstance(text, float) and not math.isfinite(text):
+        raise HashleaseError(f"value {where}".strip(), text, "a finite number")
     if not isinstance(text, str):
         return text
     text = text.strip()
     if text == "":
         return None
+    if _ISO_DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise HashleaseError(f"value {where}".strip(), text, "a date YYYY-MM-DD") from None
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.upper() == "TRUE"
     try:
         number = float(text)
     except ValueError:
         return text
+    if not math.isfinite(number):
+        raise HashleaseError(f"value {where}".strip(), text, "a finite number")
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
-def _check_name(name: Any, where: str) -> str:
-    name = str(name).strip()
+def _check_name(name: Any, where: str, seen: dict[str, str] | None = None, *, merge: bool = True) -> str:
+    name = str(name).strip() if name is not None else ""
     if not _NAME.match(name) or name in (".", ".."):
         raise HashleaseError(f"scenario name in {where}", name, "letters, digits, '.', '_' or '-' (at most 100, "
                              "not starting with '.'): names become file names inside OUTDIR")
+    if seen is not None:
+        other = seen.get(name.lower())
+        if other is not None and (other != name or not merge):
+            raise HashleaseError(f"scenario name in {where}", name, f"a name used once (it repeats {other!r}; "
+                                 "names differing only in case would share a file on Windows and macOS)")
+        seen[name.lower()] = name
     return name
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a CSV (long: scenario,input,value; or wide: scenario,<input>,...) or YAML file.
 
-    YAML is a mapping {scenario: {input: value}} or a list of {name: ..., overrides: {...}}.
+    YAML is a mapping {scenario: {input: value}} or a list of {name: ..., overrides: {...}}. In the long CSV a
+    scenario spans several rows; everywhere else a name appears once.
     """
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
-        raise HashleaseError("scenarios", str(path), "a readable CSV or YAML file", detail=str(exc)) from None
+        raise HashleaseError("scenarios", str(path), "a readable UTF-8 CSV or YAML file", detail=str(exc)) from None
     order: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
@@ -100,14 +125,22 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise HashleaseError("scenarios", path.name, "valid YAML", detail=str(exc).splitlines()[0]) from None
-        items = data.items() if isinstance(data, dict) else (
-            ((d.get("name"), d.get("overrides") or {}) for d in data) if isinstance(data, list) else None)
-        if items is None:
+        if isinstance(data, dict):
+            items = list(data.items())
+        elif isinstance(data, list):
+            items = []
+            for number, item in enumerate(data, start=1):
+                if not isinstance(item, dict) or "name" not in item:
+                    raise HashleaseError(f"scenario {number} in {path.name}", item, "a mapping with a name and "
+                                         "overrides")
+                items.append((item["name"], item.get("overrides") or {}))
+        else:
             raise HashleaseError("scenarios", path.name, "a mapping of scenario -> overrides, or a list")
         for name, overrides in items:
             if not isinstance(overrides, dict):
                 raise HashleaseError(f"scenario {name}", overrides, "a mapping of input -> value")
-            order.setdefault(_check_name(name, path.name), {}).update(overrides)
+            name = _check_name(name, path.name, seen, merge=False)
+            order[name] = {k: _value(v, f"{name}.{k}") for k, v in overrides.items()}
     elif path.suffix.lower() == ".csv":
         rows = list(csv.reader(text.splitlines()))
         if not rows:
@@ -117,16 +150,20 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             for line, row in enumerate(rows[1:], start=2):
                 if not any(c.strip() for c in row):
                     continue
-                name = _check_name(row[0], f"{path.name} line {line}")
+                name = _check_name(row[0], f"{path.name} line {line}", seen)
                 scenario = order.setdefault(name, {})
                 if len(row) > 1 and row[1].strip():
-                    scenario[row[1].strip()] = _value(row[2] if len(row) > 2 else "")
+                    scenario[row[1].strip()] = _value(row[2] if len(row) > 2 else "", f"on line {line}")
         elif header and header[0] == "scenario":
             for line, row in enumerate(rows[1:], start=2):
                 if not any(c.strip() for c in row):
                     continue
-                name = _check_name(row[0], f"{path.name} line {line}")
-                order.setdefault(name, {}).update({h: _value(v) for h, v in zip(header[1:], row[1:]) if v.strip()})
+                if len(row) != len(header):
+                    raise HashleaseError(f"{path.name} line {line}", f"{len(row)} fields",
+                                         f"{len(header)} fields, one per column of the header (quote values "
+                                         "that contain commas)")
+                name = _check_name(row[0], f"{path.name} line {line}", seen, merge=False)
+                order[name] = {h: _value(v, f"on line {line}") for h, v in zip(header[1:], row[1:]) if v.strip()}
         else:
             raise HashleaseError("scenarios", ",".join(header[:3]), "a header 'scenario,input,value' or "
                                  "'scenario,<input>,...'")
@@ -185,11 +222,25 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
 
 
 def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
-    inputs = base
+    """``base`` with all of the scenario's overrides applied, then validated once (so related inputs, such as a
+    start date in two blocks, can move together)."""
+    data = base.model_dump()
     for path, value in scenario.overrides:
-        if not _PHASE.match(path):
-            inputs = m.with_input(inputs, path, value)
-    return inputs
+        if _PHASE.match(path):
+            continue
+        head, _, rest = path.partition(".")
+        if head not in m.SiteComparisonInputs.model_fields or (not rest and head in BLOCKS) or (
+                rest and head not in BLOCKS):
+            raise HashleaseError("input", path, "a dotted input: market.<field>, mining.<field>, lease.<field> or "
+                                 "discount_rate_per_year_frac")
+        if rest:
+            block = type(getattr(base, head))
+            if rest not in block.model_fields:
+                raise HashleaseError("input", path, f"a field of {head}: " + ", ".join(block.model_fields))
+            data[head][rest] = value
+        else:
+            data[head] = value
+    return m.SiteComparisonInputs(**data)
 
 
 def base_phases(template: str | Path) -> dict[str, Any]:
@@ -327,13 +378,21 @@ def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]
         flows[:, 0] += np.array([_fleet_sale(x) for x in inputs])
         return np.sum(flows * discount, axis=1)
 
-    doubled = lease_npv_at(2 * rents)
-    slope = (doubled - lease_npv) / rents
+    step = np.where(rents * 1.01 <= 10_000, 0.01, -0.01) * rents  # a small move that stays a valid rent
+    try:
+        moved = lease_npv_at(rents + step)
+        slope = (moved - lease_npv) / step
+    except HashleaseError:
+        slope = np.full(count, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         rent = rents + (mining - lease_npv) / slope
-    rent = np.where(np.isfinite(rent) & (rent > 0), rent, np.nan)
-    check = lease_npv_at(np.where(np.isfinite(rent), rent, rents))
-    miss = np.isfinite(rent) & (np.abs(check - mining) > SOLVE_TOLERANCE * np.maximum(np.abs(mining), 1.0))
+    rent = np.where(np.isfinite(rent) & (rent > 0) & (rent <= 10_000), rent, np.nan)
+    try:
+        check = lease_npv_at(np.where(np.isfinite(rent), rent, rents))
+    except HashleaseError:
+        check = np.full(count, np.nan)
+    miss = ~np.isfinite(check) | (np.isfinite(rent) & (np.abs(check - mining) > SOLVE_TOLERANCE *
+                                                        np.maximum(np.abs(mining), 1.0)))
     for i in np.flatnonzero(miss):
         try:
             rent[i] = m.breakeven_rent_vs_mining(inputs[i])
@@ -478,9 +537,14 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
         for line in journal.read_text("utf-8").splitlines():
             try:
                 row = json.loads(line)
-                done[row["scenario"]] = row
-            except (ValueError, KeyError):
+                if not row.get("error"):  # failed scenarios are tried again
+                    done[row["scenario"]] = row
+            except (ValueError, KeyError, TypeError):
                 continue  # a line cut by an interruption
+        text = journal.read_bytes()
+        if text and not text.endswith(b"\n"):
+            with journal.open("ab") as fix:
+                fix.write(b"\n")  # end the cut line, so the next row starts on its own
     elif journal.exists():
         journal.unlink()
     todo = [s for s in scenarios if s.name not in done]
