@@ -70,7 +70,13 @@ class PhasedSiteInputs(InputModel):
         total = sum(p.site_mw for p in self.phases)
         if total > self.site.mining.site_mw * (1 + 1e-9):
             raise HashleaseError("phases", f"{total:g} MW of site power", f"<= the site's {self.site.mining.site_mw:g} MW")
+        lease = self.site.lease
         for i, phase in enumerate(self.phases):
+            end = phase.cutover_month + lease.construction_months + lease.delay_months + lease.term_months + 1
+            if end > 1_200:
+                raise HashleaseError(f"phases[{i}].cutover_month", phase.cutover_month,
+                                     f"<= {1_200 - (end - phase.cutover_month)} (the phase's lease must end within "
+                                     "1,200 months)")
             if phase.critical_it_mw > phase.site_mw:
                 raise HashleaseError(f"phases[{i}].critical_it_mw", phase.critical_it_mw,
                                      f"<= the phase's site_mw ({phase.site_mw:g})")

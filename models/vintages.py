@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
+from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
 from .power import breakeven_usd_per_mwh
@@ -100,6 +101,8 @@ def resale_value_usd(hashrate_th_s: np.ndarray, efficiency_j_per_th: np.ndarray,
     >>> resale_value_usd(np.array([1000.0, 1000.0]), np.array([17.5, 29.5])).tolist()
     [28000.0, 8000.0]
     """
+    if not tiers:
+        raise HashleaseError("tiers", "none", "at least one resale tier")
     ordered = sorted(tiers, key=lambda t: t.max_efficiency_j_per_th)
     bounds = np.array([t.max_efficiency_j_per_th for t in ordered])
     prices = np.array([t.usd_per_th_s for t in ordered])
@@ -126,11 +129,17 @@ def vintage_breakevens(lines: Sequence[VintageLine], as_of: dt.date, *, power_pr
     >>> table["model"].tolist()
     ['Antminer S19j Pro', 'Antminer S21']
     """
+    price = float(check_range("power_price_usd_per_kwh", power_price_usd_per_kwh, ge=0))
+    check_range("pue", pue, ge=1)
+    check_range("pool_fee_frac", pool_fee_frac, ge=0, lt=1)
+    lines = [line for line in lines if line.purchase_date <= as_of]  # not yet bought: nothing to switch off
+    if not lines:
+        raise HashleaseError("lines", "none in service", f"at least one vintage bought by {as_of}")
     state = vintage_state(lines, np.array([as_of], dtype="datetime64[D]"))
     eff = state["efficiency_j_per_th"][:, 0]
     th_s = state["hashrate_th_s"][:, 0]
     # breakeven hashprice (USD/PH/day) at the site's power price: 24 x E x p x PUE / (1 - pool fee)
-    breakeven_hashprice = 24.0 * eff * power_price_usd_per_kwh * pue / (1.0 - pool_fee_frac)
+    breakeven_hashprice = 24.0 * eff * price * pue / (1.0 - pool_fee_frac)
     table = pd.DataFrame({
         "model": [line.model for line in lines], "purchase_date": [line.purchase_date for line in lines],
         "age_years": [float(_age_years(line, np.array([as_of], dtype="datetime64[D]"))[0]) for line in lines],

@@ -31,6 +31,7 @@ import numpy as np
 
 from hashlease import models as m
 from hashlease.models import HashleaseError
+from hashlease.workbook.writer import defined_ref
 
 __all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch"]
 
@@ -190,9 +191,8 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
         if name not in names:
             raise HashleaseError(f"workbook {Path(template).name}", f"no named block {name}",
                                  "the template's named assumption blocks (model engine)")
-        sheet, ref = names[name].attr_text.split("!")
-        sheet = sheet.strip("'")
-        first, last = ref.replace("$", "").split(":")
+        sheet, ref = defined_ref(names[name].attr_text)
+        first, last = ref.split(":")
         (top, left), (bottom, right) = split_cell(first), split_cell(last)
         ws = book[sheet]
         rows = []
@@ -216,8 +216,8 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
     if "discount_rate_per_year_frac" not in names:
         raise HashleaseError(f"workbook {Path(template).name}", "no named cell discount_rate_per_year_frac",
                              "the template's named discount rate (model engine)")
-    sheet, ref = names["discount_rate_per_year_frac"].attr_text.split("!")
-    rate = book[sheet.strip("'")][ref.replace("$", "")].value
+    sheet, ref = defined_ref(names["discount_rate_per_year_frac"].attr_text)
+    rate = book[sheet][ref].value
     return m.SiteComparisonInputs(market=market, mining=mining, lease=lease, discount_rate_per_year_frac=rate)
 
 
@@ -253,10 +253,10 @@ def base_phases(template: str | Path) -> dict[str, Any]:
         if name not in names:
             raise HashleaseError(f"workbook {Path(template).name}", f"no named range {name}",
                                  "the template's Phasing sheet (for --phased)")
-    sheet, ref = names["conversion_phases"].attr_text.split("!")
-    rows = [[c.value for c in row] for row in book[sheet.strip("'")][ref.replace("$", "")]]
-    sheet, ref = names["displaced_fleet"].attr_text.split("!")
-    displaced = book[sheet.strip("'")][ref.replace("$", "")].value
+    sheet, ref = defined_ref(names["conversion_phases"].attr_text)
+    rows = [[c.value for c in row] for row in book[sheet][ref]]
+    sheet, ref = defined_ref(names["displaced_fleet"].attr_text)
+    displaced = book[sheet][ref].value
     phases = [dict(site_mw=a, critical_it_mw=b, cutover_month=c) for a, b, c in rows if a is not None]
     return {"phases": phases, "displaced_fleet": displaced}
 
@@ -463,19 +463,19 @@ def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dic
     for path, value in overrides:
         match = _PHASE.match(path)
         if match and "conversion_phases" in names:
-            sheet, ref = names["conversion_phases"].attr_text.split("!")
+            sheet, ref = defined_ref(names["conversion_phases"].attr_text)
             top, bottom = (int(n) for n in re.findall(r"[0-9]+", ref))
             index = int(match.group(1))
             if top + index - 1 > bottom:
                 raise HashleaseError("input", path, f"a phase the template has (1 to {bottom - top + 1})")
-            out.setdefault(sheet.strip("'"), {})[f"{PHASE_COLUMNS[match.group(2)]}{top + index - 1}"] = value
+            out.setdefault(sheet, {})[f"{PHASE_COLUMNS[match.group(2)]}{top + index - 1}"] = value
             continue
         head, _, rest = path.partition(".")
         name = f"{BLOCKS[head]}_{rest}" if rest and head in BLOCKS else path
         if name not in names:
             raise HashleaseError("input", path, "an assumption the workbook names (e.g. market.btc_price_usd)")
-        sheet, ref = names[name].attr_text.split("!")
-        out.setdefault(sheet.strip("'"), {})[ref.replace("$", "")] = value
+        sheet, ref = defined_ref(names[name].attr_text)
+        out.setdefault(sheet, {})[ref] = value
     return out
 
 

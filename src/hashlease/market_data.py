@@ -159,7 +159,7 @@ def _from_snapshot(snapshot: MarketSnapshot, source: str) -> dict[str, Any]:
 def _from_csv(path: Path) -> dict[str, Any]:
     values, errors = {}, {}
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel writes a byte-order mark
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise HashleaseError("--source", str(path), "a readable CSV file", detail=str(exc)) from None

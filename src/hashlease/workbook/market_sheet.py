@@ -11,6 +11,7 @@ from hashlease import models as m
 from hashlease.market import MarketValue
 from hashlease.market_data import FIELDS, UNITS, Refreshed
 from hashlease.models import HashleaseError
+from hashlease.workbook.writer import defined_ref
 
 NAMES = {name: f"market_{name}" for name in FIELDS}
 AS_OF, SOURCE, STATUS = 4, 5, 6  # columns D, E, F beside each value
@@ -25,9 +26,9 @@ def locate(path: str | Path) -> dict[str, tuple[str, int, int]]:
         if defined not in names:
             raise HashleaseError(f"workbook {Path(path).name}", f"no defined name {defined}",
                                  "a Market sheet with the template's named cells (market_difficulty, ...)")
-        sheet, ref = names[defined].attr_text.split("!")
-        row, column = openpyxl.utils.cell.coordinate_to_tuple(ref.replace("$", ""))
-        out[name] = (sheet.strip("'"), row, column)
+        sheet, ref = defined_ref(names[defined].attr_text)
+        row, column = openpyxl.utils.cell.coordinate_to_tuple(ref)
+        out[name] = (sheet, row, column)
     book.close()
     return out
 

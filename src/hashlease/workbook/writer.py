@@ -50,6 +50,16 @@ def _column_letters(number: int) -> str:
     return letters
 
 
+def defined_ref(attr_text: str) -> tuple[str, str]:
+    """(sheet, A1 range without $) of a defined name such as 'Bob''s Market'!$B$3."""
+    sheet, _, ref = attr_text.rpartition("!")
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    if not sheet or not ref:
+        raise HashleaseError("defined name", attr_text, "a reference to cells on a sheet (Sheet!A1)")
+    return sheet, ref.replace("$", "")
+
+
 def _serial(value: _dt.date) -> float:
     from hashlease.models import to_excel_serial
     return float(to_excel_serial(value))
@@ -146,7 +156,11 @@ def _cell(row: etree._Element, ref: str, column: int) -> etree._Element:
 def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     sheet_data = root.find("m:sheetData", NS)
-    rows = {int(r.get("r")): r for r in sheet_data.findall("m:row", NS)}
+    try:
+        rows = {int(r.get("r")): r for r in sheet_data.findall("m:row", NS)}
+    except (TypeError, ValueError):
+        raise HashleaseError("worksheet", "rows without their r attribute", "rows numbered as Excel writes them "
+                             "(open and save the file in Excel or LibreOffice first)") from None
     for ref, value in values.items():
         row_number, column = split_cell(ref)
         cell = _cell(_row(sheet_data, rows, row_number), ref, column)
