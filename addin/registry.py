@@ -101,7 +101,7 @@ LEASE = Arg("lease_assumptions", "Two-column range: lease assumption name | valu
 MARKET = Arg("market_assumptions", "Two-column range: market projection name | value (see MarketProjection)",
              "-", kind="assumptions", schema=m.MarketProjection)
 MINING = Arg("mining_assumptions", "Two-column range: mining site name | value; fleet rows as "
-             "'fleet:<model>' | units", "-", kind="assumptions", schema=m.MiningSiteInputs)
+             "'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s", "-", kind="assumptions", schema=m.MiningSiteInputs)
 LEVERED = Arg("levered", "TRUE for the levered (equity) figure, FALSE for unlevered", "-", kind="flag",
               default=False)
 DISCOUNT = Arg("discount_rate_per_year_frac", "Discount rate for both options", "fraction/year", default=0.10,

@@ -176,7 +176,8 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
 
     Names are the model's field names. Dates may be Excel serial numbers or date cells; a list (weights, a
     path) is text with values separated by commas or semicolons. Mining fleets are rows named
-    ``fleet:<model>`` (units) or ``fleet_th_s:<model>`` (TH/s); lease phases are ``phase:<n>.critical_it_mw``
+    ``fleet:<model>`` (units) or ``fleet_th_s:<model>`` (TH/s); resale tiers are rows named
+    ``resale_tier:<max J/TH>`` with the price in USD per TH/s; lease phases are ``phase:<n>.critical_it_mw``
     and ``phase:<n>.ready_for_service_month``.
     """
     if not _is_range(value):
@@ -186,6 +187,7 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
         raise ExcelError("#VALUE!", f"{arg_name} must have two columns (name | value), got {len(rows[0])}")
     data: dict[str, Any] = {}
     fleet: list[dict[str, Any]] = []
+    tiers: list[dict[str, Any]] = []
     phases: dict[int, dict[str, Any]] = {}
     for number, (name, cell) in enumerate(rows, start=1):
         if _is_blank(name):
@@ -197,6 +199,14 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
             kind, _, model = key.partition(":")
             fleet.append({"model": model.strip(), "units" if kind == "fleet" else "th_s":
                           int(cell) if kind == "fleet" and isinstance(cell, float) and cell.is_integer() else cell})
+            continue
+        if key.startswith("resale_tier:"):
+            bound = key[len("resale_tier:"):].strip()
+            try:
+                tiers.append({"max_efficiency_j_per_th": float(bound), "usd_per_th_s": cell})
+            except ValueError:
+                raise ExcelError("#VALUE!", f"{arg_name} row {number}: {key!r} must look like resale_tier:<max J/TH>, "
+                                            "e.g. resale_tier:25") from None
             continue
         if key.startswith("phase:"):
             head, _, field = key[len("phase:"):].partition(".")
@@ -225,6 +235,8 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
         data[key] = cell
     if fleet:
         data["fleet"] = fleet
+    if tiers:
+        data["resale_tiers"] = tiers
     if phases:
         data["phases"] = [phases[k] for k in sorted(phases)]
     return schema(**data)

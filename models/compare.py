@@ -134,12 +134,11 @@ def _market(inputs: SiteComparisonInputs, **kwargs) -> dict[str, np.ndarray]:
 
 def _mining_flows(inputs: SiteComparisonInputs, market: dict[str, np.ndarray], revenue_scale=1.0) -> dict:
     return mining_cash_flows(inputs.mining, market["hashprice_usd_per_ph_day"], market["days_in_month"],
-                             revenue_scale=revenue_scale)
+                             revenue_scale=revenue_scale, first_calendar_month=inputs.start.month)
 
 
 def _fleet_sale(inputs: SiteComparisonInputs) -> float:
-    return inputs.mining.fleet_hashrate_th_s * inputs.mining.salvage_usd_per_th_s if inputs.sell_fleet_at_conversion \
-        else 0.0
+    return inputs.mining.fleet_resale_value_usd if inputs.sell_fleet_at_conversion else 0.0
 
 
 def _lease_flows(inputs: SiteComparisonInputs, leases: Sequence[LeaseInputs]) -> np.ndarray:

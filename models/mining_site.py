@@ -29,6 +29,7 @@ from ._inputs import InputModel
 from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
+from .vintages import ResaleTier
 
 __all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_cash_flows_hourly",
            "mining_schedule"]
@@ -84,6 +85,16 @@ class MiningSiteInputs(InputModel):
     refresh_capex_usd_per_th_s: float = Field(0.0, ge=0, le=1_000, description="New machines [USD per TH/s]")
     refresh_efficiency_gain_frac: float = Field(0.0, ge=0, lt=1, description="J/TH saved per refresh [fraction]")
     salvage_usd_per_th_s: float = Field(0.0, ge=0, le=1_000, description="Resale of used machines [USD per TH/s]")
+    resale_tiers: tuple[ResaleTier, ...] = Field((), max_length=50, description=(
+        "Resale price of used machines by efficiency tier, instead of one salvage price; machines less efficient "
+        "than the highest tier bound resell at zero"))
+    fleet_age_years: float = Field(0.0, ge=0, le=30, description="Age of the fleet at the start [years]")
+    hashrate_degradation_per_year_frac: float = Field(0.0, ge=0, lt=1, description=(
+        "Hashrate lost per year of age, compounding [fraction/year]"))
+    efficiency_degradation_per_year_frac: float = Field(0.0, ge=0, lt=1, description=(
+        "J/TH added per year of age, compounding [fraction/year]"))
+    power_price_monthly_profile: tuple[float, ...] | None = Field(None, min_length=12, max_length=12, description=(
+        "Multipliers of the power price by calendar month, January to December [ratio]"))
     shut_down_when_unprofitable: bool = Field(True, description=(
         "Switch the fleet off in months whose revenue would not cover its power (opex is still paid)"))
 
@@ -99,6 +110,15 @@ class MiningSiteInputs(InputModel):
             if abs(months - round(months)) > 1e-9:
                 raise HashleaseError("refresh_every_years", self.refresh_every_years,
                                      "a whole number of months (12 x years a whole number)")
+        if self.resale_tiers and self.salvage_usd_per_th_s:
+            raise HashleaseError("salvage_usd_per_th_s", self.salvage_usd_per_th_s,
+                                 "0 when resale_tiers are given (one resale price or the other)")
+        bounds = [t.max_efficiency_j_per_th for t in self.resale_tiers]
+        if len(set(bounds)) != len(bounds):
+            raise HashleaseError("resale_tiers", f"bounds {sorted(bounds)}", "distinct max_efficiency_j_per_th")
+        for i, factor in enumerate(self.power_price_monthly_profile or ()):
+            if not (np.isfinite(factor) and 0 <= factor <= 100):
+                raise HashleaseError(f"power_price_monthly_profile[{i}]", factor, "0 to 100 (a multiplier)")
         if self.fleet_site_mw > self.site_mw * (1 + 1e-9):
             raise HashleaseError("fleet", f"{self.fleet_site_mw:,.2f} MW at the meter (x PUE {self.pue:g})",
                                  f"<= site_mw ({self.site_mw:g} MW)", detail="the fleet draws more power than "
@@ -119,6 +139,19 @@ class MiningSiteInputs(InputModel):
     def fleet_site_mw(self) -> float:
         """Fleet power at the meter (machine power x PUE). [MW]"""
         return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / 1e6
+
+    def resale_usd_per_th_s(self, efficiency_j_per_th: np.ndarray | float) -> np.ndarray:
+        """Resale price of used machines of a given efficiency: the tier price, or the one salvage price."""
+        p = _site_arrays([self])
+        return _resale_price(p, np.atleast_2d(np.asarray(efficiency_j_per_th, dtype=float)))[0]
+
+    @property
+    def fleet_resale_value_usd(self) -> float:
+        """What the fleet would sell for at the start, aged by ``fleet_age_years``. [USD]"""
+        p = _site_arrays([self])
+        th_s = p["th_s"] * (1 - p["dh"]) ** self.fleet_age_years
+        efficiency = p["efficiency"] * (1 + p["de"]) ** self.fleet_age_years
+        return float((th_s * _resale_price(p, efficiency))[0, 0])
 
 
 def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
@@ -141,34 +174,80 @@ def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
         "pue": column([s.pue for s in sites]),
         "opex": column([s.opex_usd_per_mw_month * s.site_mw for s in sites]),
         "capex_per_th": column([s.refresh_capex_usd_per_th_s for s in sites]),
-        "salvage_per_th": column([s.salvage_usd_per_th_s for s in sites]),
         "shut_down": column([s.shut_down_when_unprofitable for s in sites]),
+        "age0_months": column([12.0 * s.fleet_age_years for s in sites]),
+        "dh": column([s.hashrate_degradation_per_year_frac for s in sites]),
+        "de": column([s.efficiency_degradation_per_year_frac for s in sites]),
+        "profile": np.array([s.power_price_monthly_profile or (1.0,) * 12 for s in sites], dtype=float),
+        "has_profile": column([s.power_price_monthly_profile is not None for s in sites]),
+        **_tier_arrays(sites),
     }
 
 
-def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale) -> dict[str, np.ndarray]:
-    """Monthly lines for parameter columns ``p`` (sites or 1, 1), hashprice ``h`` and ``days`` (rows, months)."""
+def _tier_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
+    """Resale tiers as (sites, k) bounds and (sites, k + 1) prices; one salvage price is one unbounded tier.
+
+    Sites with fewer tiers are padded with unbounded tiers at zero; the extra last price (zero) is for machines
+    beyond every bound.
+    """
+    k = max(max(len(s.resale_tiers) for s in sites), 1)
+    bounds = np.full((len(sites), k), np.inf)
+    prices = np.zeros((len(sites), k + 1))
+    for i, site in enumerate(sites):
+        tiers = sorted(site.resale_tiers, key=lambda t: t.max_efficiency_j_per_th)
+        if tiers:
+            bounds[i, :len(tiers)] = [t.max_efficiency_j_per_th for t in tiers]
+            prices[i, :len(tiers)] = [t.usd_per_th_s for t in tiers]
+        else:
+            prices[i, 0] = site.salvage_usd_per_th_s
+    return {"tier_bounds": bounds, "tier_prices": prices}
+
+
+def _resale_price(p: dict[str, np.ndarray], efficiency: np.ndarray) -> np.ndarray:
+    """Resale USD per TH/s of machines at ``efficiency`` (sites or 1, months): the first tier whose bound covers it."""
+    efficiency = np.broadcast_to(efficiency, (p["tier_bounds"].shape[0], efficiency.shape[-1]))
+    index = np.sum(efficiency[:, :, None] > p["tier_bounds"][:, None, :], axis=2)
+    return np.take_along_axis(p["tier_prices"], index, axis=1)
+
+
+def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
+           first_calendar_month: int | None = None) -> dict[str, np.ndarray]:
+    """Monthly lines for parameter columns ``p`` (sites or 1, 1), hashprice ``h`` and ``days`` (rows, months).
+
+    ``first_calendar_month`` (1-12) is the calendar month of month 0, needed by monthly power price profiles.
+    """
     months = np.broadcast_shapes(h.shape, days.shape)[-1]
     m = np.arange(months)[None, :]
     step = p["refresh_months"]
     refresh = (step > 0) & (m >= step) & (np.mod(m, np.where(step > 0, step, 1)) == 0)
     generation = np.cumsum(refresh, axis=1)             # refreshes done by month m (inclusive)
-    efficiency = p["efficiency"] * (1.0 - p["gain"]) ** generation
-    th_s = p["th_s"] * p["efficiency"] / efficiency     # the same power, more TH/s
+    new_efficiency = p["efficiency"] * (1.0 - p["gain"]) ** generation
+    new_th_s = p["th_s"] * p["efficiency"] / new_efficiency  # the same power, more TH/s
+    # age of the machines in service: since the last refresh, or the fleet's age at the start plus m
+    age_years = np.where(generation > 0, m - generation * step, m + p["age0_months"]) / 12.0
+    th_s = new_th_s * (1.0 - p["dh"]) ** age_years
+    efficiency = new_efficiency * (1.0 + p["de"]) ** age_years
     hours = 24.0 * days
     curtailed = np.where(np.isnan(p["curtail_hours"]), p["curtail_share"],
                          np.minimum(np.nan_to_num(p["curtail_hours"]) / hours, 1.0))
     running = p["uptime"] * (1.0 - curtailed)
     revenue = th_s / 1000.0 * h * days * running * (1.0 - p["pool_fee"]) * scale
     price = p["power_price"] * (1.0 + p["escalator"]) ** np.floor(m / 12)
+    if p["has_profile"].any():
+        if first_calendar_month is None:
+            raise HashleaseError("power_price_monthly_profile", "given", "with the projection's start month (the "
+                                 "calendar month of month 0)")
+        price = price * p["profile"][:, (first_calendar_month - 1 + m[0]) % 12]
     power = th_s * efficiency / 1e3 * p["pue"] * hours * running * price
-    previous_th = np.concatenate([th_s[:, :1], th_s[:, :-1]], axis=1)
-    capex = np.where(refresh, th_s * p["capex_per_th"], 0.0)
-    salvage = np.where(refresh, previous_th * p["salvage_per_th"], 0.0)
-    salvage[:, -1] += th_s[:, -1] * p["salvage_per_th"][:, 0]
+    resale = _resale_price(p, efficiency)               # USD per TH/s of the machines in service
+    value = th_s * resale
+    previous_value = np.concatenate([value[:, :1], value[:, :-1]], axis=1)
+    capex = np.where(refresh, new_th_s * p["capex_per_th"], 0.0)
+    salvage = np.where(refresh, previous_value, 0.0)
+    salvage[:, -1] += value[:, -1]
     opex = np.broadcast_to(p["opex"], th_s.shape)
     return {"th_s": th_s, "efficiency": efficiency, "running": running, "revenue": revenue, "power": power,
-            "opex": opex, "capex": capex, "salvage": salvage}
+            "opex": opex, "capex": capex, "salvage": salvage, "resale": resale, "price": price}
 
 
 def _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale):
@@ -197,14 +276,22 @@ def _result(lines, revenue, power, shape) -> dict[str, np.ndarray]:
             "running_share_frac": np.broadcast_to(lines["running"], shape),
             "mining_revenue_usd": np.broadcast_to(revenue, shape), "power_cost_usd": np.broadcast_to(power, shape),
             "opex_usd": np.broadcast_to(lines["opex"], shape), "refresh_capex_usd": np.broadcast_to(lines["capex"], shape),
-            "salvage_usd": np.broadcast_to(lines["salvage"], shape), "net_cash_flow_usd": np.broadcast_to(net, shape)}
+            "salvage_usd": np.broadcast_to(lines["salvage"], shape),
+            "fleet_resale_usd_per_th_s": np.broadcast_to(lines["resale"], shape),
+            "power_price_usd_per_kwh": np.broadcast_to(lines["price"], shape),
+            "net_cash_flow_usd": np.broadcast_to(net, shape)}
 
 
 def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarray, days_in_month: np.ndarray,
-                      *, revenue_scale: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
+                      *, revenue_scale: np.ndarray | float = 1.0,
+                      first_calendar_month: int | None = None) -> dict[str, np.ndarray]:
     """Monthly mining lines for one site over many hashprice paths, each (paths, months).
 
-    The last month's row carries the sale of the remaining fleet (salvage).
+    The last month's row carries the sale of the remaining fleet (salvage). Machines age from
+    ``site.fleet_age_years`` (new again at each refresh): hashrate :math:`H_0 (1 - d_H)^a`, efficiency
+    :math:`E_0 (1 + d_E)^a` at age :math:`a` years; used machines resell at their tier's price for their J/TH at
+    sale. ``first_calendar_month`` (1-12, the calendar month of month 0) is required with a monthly power price
+    profile.
 
     Examples
     --------
@@ -216,13 +303,14 @@ def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarr
     """
     h, days, scale, shape = _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale)
     params = _site_arrays([site])
-    lines = _lines(params, h, days, scale)
+    lines = _lines(params, h, days, scale, first_calendar_month=first_calendar_month)
     revenue, power = _shut_down(lines, params["shut_down"])
     return _result(lines, revenue, power, (max(shape[0], 1), shape[1]))
 
 
 def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per_ph_day: np.ndarray,
-                            days_in_month: np.ndarray) -> dict[str, np.ndarray]:
+                            days_in_month: np.ndarray, *, first_calendar_month: int | None = None
+                            ) -> dict[str, np.ndarray]:
     """Monthly mining lines of many sites at once, one hashprice path per site, each (sites, months).
 
     Examples
@@ -238,7 +326,7 @@ def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per
         raise HashleaseError("hashprice_usd_per_ph_day", f"{shape[0]} paths", f"one path, or one per site "
                              f"({len(sites)})")
     params = _site_arrays(sites)
-    lines = _lines(params, h, days, 1.0)
+    lines = _lines(params, h, days, 1.0, first_calendar_month=first_calendar_month)
     revenue, power = _shut_down(lines, params["shut_down"])
     return _result(lines, revenue, power, (len(sites), shape[1]))
 
@@ -278,6 +366,7 @@ def mining_cash_flows_hourly(site: MiningSiteInputs, hashprice_usd_per_ph_day: n
     mean_price = np.nan_to_num(monthly_power.mean_price_mined_usd_per_mwh) / 1000.0
     params["power_price"] = mean_price[None, :]
     params["escalator"] = np.zeros((1, 1))
+    params["has_profile"] = np.zeros((1, 1))           # the curve's prices replace any monthly profile
     lines = _lines(params, h, days, 1.0)
     revenue, power = _shut_down(lines, params["shut_down"])
     out = _result(lines, revenue, power, (max(shape[0], 1), months))
@@ -306,5 +395,6 @@ def mining_schedule(site: MiningSiteInputs, market: pd.DataFrame) -> pd.DataFram
     >>> round(float(january["mining_revenue_usd"])), round(float(january["power_cost_usd"]))
     (8640814, 2864400)
     """
-    lines = mining_cash_flows(site, market["hashprice_usd_per_ph_day"].to_numpy(), market["days_in_month"].to_numpy())
+    lines = mining_cash_flows(site, market["hashprice_usd_per_ph_day"].to_numpy(), market["days_in_month"].to_numpy(),
+                              first_calendar_month=int(pd.Timestamp(market.index[0]).month))
     return pd.DataFrame({key: value[0] for key, value in lines.items()}, index=market.index)

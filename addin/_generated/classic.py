@@ -262,7 +262,7 @@ def HL_LEASE_SUMMARY(lease_assumptions):
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -273,7 +273,7 @@ def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, d
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -285,7 +285,7 @@ def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, disc
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('row_input', err_to_str=True, doc='Input varied down the rows (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.opex_u')
 @xw.arg('row_values', ndim=2, err_to_str=True, doc="Values of the row input [input's unit, within its range]")
@@ -300,7 +300,7 @@ def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, ro
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -312,7 +312,7 @@ def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, pha
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -324,7 +324,7 @@ def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions,
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -337,7 +337,7 @@ def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -348,7 +348,7 @@ def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, leas
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")

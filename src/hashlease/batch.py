@@ -334,7 +334,8 @@ def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]
     market = m.project_market(first.market, months=horizon, btc_price_usd=price,
                               difficulty_growth_per_month_frac=difficulty_growth)
     params = _site_arrays([x.mining for x in inputs])
-    lines = _lines(params, market["hashprice_usd_per_ph_day"], market["days_in_month"][:1], 1.0)
+    lines = _lines(params, market["hashprice_usd_per_ph_day"], market["days_in_month"][:1], 1.0,
+                   first_calendar_month=first.start.month)
     fixed = -lines["opex"] - lines["capex"] + lines["salvage"]
     revenue, power, shut = lines["revenue"], lines["power"], params["shut_down"] > 0
 

@@ -145,6 +145,35 @@ def test_comparison_functions_equal_the_model():
         m.hashprice_projection(inputs.market)["hashprice_usd_per_ph_day"].iloc[0]
 
 
+AGED_MINING_RANGE = tuple(r for r in MINING_RANGE if r[0] != "salvage_usd_per_th_s") + (
+    ("fleet_age_years", 1.5), ("hashrate_degradation_per_year_frac", 0.04),
+    ("efficiency_degradation_per_year_frac", 0.03), ("resale_tier:19", 28.0), ("resale_tier:25", 20.0),
+    ("resale_tier:38", 8.0), ("power_price_monthly_profile", "1.1,1.1,1,0.9,0.9,1,1.3,1.3,1,0.9,1,1.1"))
+PHASES_RANGE = ((50.0, 37.5, 0.0), (50.0, 37.5, 12.0))
+
+
+def test_phased_functions_with_an_aged_fleet_tiers_and_a_profile_equal_the_model():
+    site = m.example_comparison()
+    mining = site.mining.replace(
+        salvage_usd_per_th_s=0.0, fleet_age_years=1.5, hashrate_degradation_per_year_frac=0.04,
+        efficiency_degradation_per_year_frac=0.03,
+        resale_tiers=[{"max_efficiency_j_per_th": b, "usd_per_th_s": p} for b, p in ((19, 28), (25, 20), (38, 8))],
+        power_price_monthly_profile=(1.1, 1.1, 1, 0.9, 0.9, 1, 1.3, 1.3, 1, 0.9, 1, 1.1))
+    plan = m.PhasedSiteInputs(site=site.replace(mining=mining, horizon_months=None), phases=[
+        {"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 0},
+        {"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 12}])
+    assert classic.HL_PHASED_NPV(MARKET_RANGE, AGED_MINING_RANGE, SITE_LEASE_RANGE, PHASES_RANGE) == \
+        m.phased_site(plan).npv_usd
+    table = classic.HL_PHASED_COMPARE(MARKET_RANGE, AGED_MINING_RANGE, SITE_LEASE_RANGE, PHASES_RANGE)
+    assert [row[1] for row in table[1:]] == m.compare_three_options(plan)["npv_usd"].tolist()
+
+
+def test_a_resale_tier_row_needs_a_number_in_its_name():
+    text = classic.HL_PHASED_NPV(MARKET_RANGE, MINING_RANGE + (("resale_tier:low", 5.0),), SITE_LEASE_RANGE,
+                                 PHASES_RANGE)
+    assert text.startswith("#VALUE! mining_assumptions row") and "resale_tier:<max J/TH>" in text
+
+
 @pytest.mark.parametrize(("call", "text"), [
     (lambda: classic.HL_HASHPRICE(-5.0, P, F, H), "#NUM! difficulty must be > 0, got -5.0"),
     (lambda: classic.HL_HASHPRICE("100T", P, F, H), "#VALUE! difficulty must be a number (unitless), got text '100T'"),

@@ -11,6 +11,7 @@ import pytest
 
 from hashlease.models import (HashleaseError, PhasedSiteInputs, breakeven_usd_per_mwh, compare_site,
                               compare_three_options, curtailment, example_comparison, phased_site, read_price_curve)
+from hashlease.models.phased import breakeven_cutover_shift_months
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +186,65 @@ def test_revenue_uses_only_the_hours_mined_and_credits_add_up():
     assert lines["curtailment_credit_usd"][0, 0] == pytest.approx(7.7 * 186 * 40, rel=1e-12)
     assert lines["capacity_payment_usd"][0, 0] == 10_000.0
     assert lines["effective_power_price_usd_per_kwh"][0, 0] == pytest.approx(0.035, rel=1e-15)
+
+
+def test_breakeven_cutover_is_where_phased_minus_mining_changes_sign(site):
+    # strong mining now that fades (BTC -30 % a year, 3 c/kWh): converting at once loses to mining, later wins
+    rich = site.replace(market=site.market.replace(btc_price_usd=250_000, btc_price_growth_per_year_frac=-0.3),
+                        mining=site.mining.replace(power_price_usd_per_kwh=0.03))
+    plan = PhasedSiteInputs(site=rich, phases=[{"site_mw": 100, "critical_it_mw": 75, "cutover_month": 0}])
+    shift = breakeven_cutover_shift_months(plan, max_shift_months=60)
+    assert shift is not None
+    below, above = int(np.floor(shift)), int(np.floor(shift)) + 1
+
+    def gap(months):
+        moved = plan.replace(phases=[plan.phases[0].replace(cutover_month=months)])
+        table = compare_three_options(moved)
+        return table.at["phased_conversion", "npv_usd"] - table.at["keep_mining", "npv_usd"]
+
+    a, b = gap(below), gap(above)
+    assert a < 0 < b
+    assert shift == pytest.approx(below + a / (a - b), rel=1e-12)
+    assert all(gap(k) < 0 for k in range(below))
+
+
+def _hourly_plan_curve(site, months, expensive_hours_per_day=0):
+    hours = np.arange(np.datetime64(site.start, "M").astype("datetime64[h]"),
+                      (np.datetime64(site.start, "M") + months).astype("datetime64[h]"))
+    prices = np.where(np.arange(len(hours)) % 24 < expensive_hours_per_day, 900.0, 40.0)
+    return read_price_curve(hours, prices)
+
+
+def test_phased_plan_on_a_flat_curve_equals_the_flat_price(site):
+    plan = PhasedSiteInputs(site=site.replace(mining=site.mining.replace(power_price_usd_per_kwh=0.04, uptime_frac=1.0)),
+                            phases=[{"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 6}])
+    _, monthly = curtailment(_hourly_plan_curve(plan.site, plan.horizon), 500.0, credit_usd_per_mwh_curtailed=30.0)
+    flat = phased_site(plan).schedule
+    curve = phased_site(plan, monthly_power=monthly).schedule
+    np.testing.assert_allclose(curve["net_cash_flow_usd"], flat["net_cash_flow_usd"], rtol=1e-12, atol=1e-6)
+    assert (curve["curtailment_credit_usd"] == 0).all()
+
+
+def test_phased_plan_curtails_credits_and_earns_capacity_on_mining_mw(site):
+    mining = site.mining.replace(power_price_usd_per_kwh=0.04, uptime_frac=1.0)
+    plan = PhasedSiteInputs(site=site.replace(mining=mining),
+                            phases=[{"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 6}])
+    # four hours a day at $900/MWh, above any S21 break-even: curtailed, credited $30 per MWh not drawn
+    _, monthly = curtailment(_hourly_plan_curve(plan.site, plan.horizon, 4), 500.0, credit_usd_per_mwh_curtailed=30.0)
+    schedule = phased_site(plan, monthly_power=monthly, capacity_payment_usd_per_mw_month=1_000.0).schedule
+    load_mw = mining.fleet_site_mw                                   # 96.25 MW at the meter
+    january, july = schedule.iloc[0], schedule.iloc[6]
+    assert january["mining_uptime_frac"] == pytest.approx(20 / 24, rel=1e-14)
+    assert january["mining_power_price_usd_per_kwh"] == pytest.approx(0.04, rel=1e-14)
+    assert january["curtailment_credit_usd"] == pytest.approx(load_mw * 4 * 31 * 30.0, rel=1e-12)
+    assert january["capacity_payment_usd"] == 100 * 1_000.0
+    running = 50 / load_mw                                            # redeployed into the 50 MW left
+    assert july["curtailment_credit_usd"] == pytest.approx(load_mw * running * 4 * 31 * 30.0, rel=1e-12)
+    assert july["capacity_payment_usd"] == 50 * 1_000.0
+
+
+def test_phased_plan_refuses_a_curve_that_misses_months(site):
+    plan = PhasedSiteInputs(site=site, phases=[{"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 6}])
+    _, monthly = curtailment(_hourly_plan_curve(plan.site, 12), 500.0)
+    with pytest.raises(HashleaseError, match="monthly_power.*months missing"):
+        phased_site(plan, monthly_power=monthly)

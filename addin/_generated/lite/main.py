@@ -264,7 +264,7 @@ def HL_LEASE_SUMMARY(lease_assumptions):
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -275,7 +275,7 @@ def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, d
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -287,7 +287,7 @@ def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, disc
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('row_input', doc='Input varied down the rows (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.opex_u')
 @arg('row_values', ndim=2, doc="Values of the row input [input's unit, within its range]")
@@ -302,7 +302,7 @@ def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, ro
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -314,7 +314,7 @@ def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, pha
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -326,7 +326,7 @@ def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions,
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
@@ -339,7 +339,7 @@ def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
@@ -350,7 +350,7 @@ def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, leas
 
 @func
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
-@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units")
+@arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
 @arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
