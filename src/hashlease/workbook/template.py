@@ -83,6 +83,9 @@ def _mining_rows() -> list[Row]:
         Row("refresh_capex_usd_per_th_s", 15, "USD per TH/s", "Price of new machines", 0, 1000),
         Row("refresh_efficiency_gain_frac", 0.2, "fraction", "J/TH saved at each refresh", 0, 0.99),
         Row("salvage_usd_per_th_s", 3, "USD per TH/s", "Resale of used machines", 0, 1000),
+        Row("fleet_age_years", 0, "years", "Age of the fleet at the start", 0, 30),
+        Row("hashrate_degradation_per_year_frac", 0, "fraction/year", "Hashrate lost per year of age", 0, 0.99),
+        Row("efficiency_degradation_per_year_frac", 0, "fraction/year", "J/TH added per year of age", 0, 0.99),
     ]
 
 
