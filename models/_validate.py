@@ -205,8 +205,10 @@ def error_from_validation(exc: Any) -> HashleaseError:
     if isinstance(inner, HashleaseError):  # raised by a nested model: name it from the outer model
         if not parts:
             return inner
-        return HashleaseError(f"{'.'.join(parts)}.{inner.arg}", inner.value, inner.accepted, index=inner.index,
-                              detail=inner.detail)
+        name = ".".join(parts)
+        if parts[-1] != inner.arg:  # raised by a field's own validator: already named
+            name = f"{name}.{inner.arg}"
+        return HashleaseError(name, inner.value, inner.accepted, index=inner.index, detail=inner.detail)
     field = ".".join(parts) or exc.title
     describe = _ACCEPTED_BY_TYPE.get(first["type"])
     accepted = describe(ctx) if describe else first["msg"]

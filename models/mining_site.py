@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._inputs import InputModel
 from ._validate import check_range
@@ -97,6 +97,19 @@ class MiningSiteInputs(InputModel):
         "Multipliers of the power price by calendar month, January to December [ratio]"))
     shut_down_when_unprofitable: bool = Field(True, description=(
         "Switch the fleet off in months whose revenue would not cover its power (opex is still paid)"))
+
+    @field_validator("power_price_monthly_profile", mode="before")
+    @classmethod
+    def _profile_text(cls, value):
+        """Twelve multipliers may come as text separated by commas or semicolons (a cell, a scenario file)."""
+        if isinstance(value, str):
+            parts = [x.strip() for x in value.replace(";", ",").split(",") if x.strip()]
+            try:
+                return tuple(float(x) for x in parts)
+            except ValueError:
+                raise HashleaseError("power_price_monthly_profile", value, "twelve numbers separated by commas") \
+                    from None
+        return value
 
     @model_validator(mode="after")
     def _fits(self) -> "MiningSiteInputs":

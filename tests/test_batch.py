@@ -270,3 +270,17 @@ def test_related_inputs_move_together_and_extreme_rents_keep_their_outputs(base)
                                                      Scenario("rich", (("lease.rent_usd_per_kw_month", 6000),))])
     assert "error" not in path_rows[0] and path_rows[0]["lease_npv_usd"] is not None
     assert "error" not in path_rows[1] and path_rows[1]["lease_npv_usd"] > 0
+
+
+def test_model_engine_ages_the_fleet_like_the_models(base):
+    aged = [Scenario("aged", (("mining.fleet_age_years", 2.0), ("mining.hashrate_degradation_per_year_frac", 0.05),
+                              ("mining.efficiency_degradation_per_year_frac", 0.04))),
+            Scenario("aged_seasonal", (("mining.fleet_age_years", 1.0),
+                                       ("mining.power_price_monthly_profile", "1.2,1.2,1,1,0.8,0.8,1.3,1.3,1,1,1,1.2")))]
+    rows = model_chunk(base.model_dump_json(), aged)
+    for row, scenario in zip(rows, aged):
+        result = m.compare_site(scenario_inputs(base, scenario))
+        assert row["mining_npv_usd"] == pytest.approx(result.mining_npv_usd, rel=1e-12)
+        assert row["lease_npv_usd"] == pytest.approx(result.lease_npv_usd, rel=1e-12)
+    plain = m.compare_site(scenario_inputs(base, Scenario("base", ()))).mining_npv_usd
+    assert rows[0]["mining_npv_usd"] < plain   # a worn fleet earns less
