@@ -170,6 +170,20 @@ def _phased(market_assumptions, mining_assumptions, lease_assumptions, phases, d
     return m.PhasedSiteInputs(site=site, phases=rows, displaced_fleet=displaced_fleet)
 
 
+def _curtailment(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed):
+    import numpy as np
+    import pandas as pd
+
+    stamps = m.from_excel_serial(np.ravel(timestamps), unit="s")
+    curve = m.read_price_curve(stamps, np.ravel(prices_usd_per_mwh))
+    threshold = np.ravel(threshold_usd_per_mwh)
+    _, monthly = m.curtailment(curve, threshold[0] if threshold.size == 1 else threshold,
+                               credit_usd_per_mwh_curtailed=credit_usd_per_mwh_curtailed)
+    frame = pd.DataFrame({name: getattr(monthly, name) for name in monthly._fields if name != "month"},
+                         index=pd.DatetimeIndex(monthly.month.astype("datetime64[D]"), name="month"))
+    return frame
+
+
 def _phased_schedule(*args):
     table = m.phased_site(_phased(*args[:6])).schedule
     columns = ["mining_site_mw", "critical_it_mw_online", "fleet_running_frac", "mining_net_cash_flow_usd",
@@ -388,6 +402,19 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "and net cash) as a dated table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED,
                                                                   ROWS),
                   returns="table", model="phased_site", group="Phased conversion"),
+    ExcelFunction("HL_CURTAILMENT", lambda *args: _curtailment(*args[:4]),
+                  "Mine an hourly power price curve only while the price is at or below a threshold (a cap, or "
+                  "the break-even): per month, hours, hours mined, uptime, mean price mined, energy cost and "
+                  "demand-response credit per MW of load, as a dated table that spills.",
+                  (Arg("timestamps", "Start of each interval (Excel date-times, one spacing, no gaps or "
+                       "duplicates)", "date-time", accepted="a column of increasing date-times"),
+                   Arg("prices_usd_per_mwh", "Power price of each interval (negative prices allowed)", "USD/MWh",
+                       accepted="finite numbers, one per timestamp"),
+                   Arg("threshold_usd_per_mwh", "Mine while the price is at or below this: one value, or one per "
+                       "interval", "USD/MWh", accepted="finite"),
+                   Arg("credit_usd_per_mwh_curtailed", "Demand-response credit per MWh not drawn", "USD/MWh",
+                       default=0.0, accepted=">= 0"), ROWS),
+                  returns="table", model="curtailment", group="Phased conversion"),
     ExcelFunction("HL_BREAKEVEN_BTC_PRICE_VS_LEASE",
                   lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),
                   "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's.",

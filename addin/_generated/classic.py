@@ -336,6 +336,17 @@ def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions
 
 
 @xw.func(category='hashlease')
+@xw.arg('timestamps', ndim=2, err_to_str=True, doc='Start of each interval (Excel date-times, one spacing, no gaps or duplicates) [date-time, a column of increasing date-times]')
+@xw.arg('prices_usd_per_mwh', ndim=2, err_to_str=True, doc='Power price of each interval (negative prices allowed) [USD/MWh, finite numbers, one per timestamp]')
+@xw.arg('threshold_usd_per_mwh', ndim=2, err_to_str=True, doc='Mine while the price is at or below this: one value, or one per interval [USD/MWh, finite]')
+@xw.arg('credit_usd_per_mwh_curtailed', ndim=2, err_to_str=True, doc='Demand-response credit per MWh not drawn [USD/MWh, >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+def HL_CURTAILMENT(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed=0.0, rows=0):
+    'Mine an hourly power price curve only while the price is at or below a threshold (a cap, or the break-even): per month, hours, hours mined, uptime, mean price mined, energy cost and demand-response credit per MW of load, as a dated table that spills.'
+    return _call('HL_CURTAILMENT', timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed, rows)
+
+
+@xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')

@@ -252,3 +252,32 @@ def test_fuzz_never_escapes_never_nan(fn):
         assert _acceptable(result), (args, result)
 
     check()
+
+
+def _hour_serials(count):
+    hours = np.datetime64("2026-01-31T22", "h") + np.arange(count)
+    return [[float(x)] for x in m.to_excel_serial(hours.astype("datetime64[s]"))]
+
+
+def test_curtailment_table_by_hand():
+    # 22:00 and 23:00 on 31 January, then 00:00-03:00 on 1 February; $100/MWh cap, $10/MWh credit
+    prices = [[20.0], [150.0], [80.0], [-5.0], [300.0], [40.0]]
+    table = classic.HL_CURTAILMENT(_hour_serials(6), prices, 100.0, 10.0)
+    assert table[0] == ["month", "hours", "hours_mined", "uptime_frac", "mean_price_mined_usd_per_mwh",
+                        "energy_cost_usd_per_mw", "curtailment_credit_usd_per_mw"]
+    january, february = table[1], table[2]
+    assert january[0] == m.to_excel_serial(np.datetime64("2026-01-01"))
+    assert january[1:] == [2.0, 1.0, 0.5, 20.0, 20.0, 10.0]
+    assert february[1:] == [4.0, 3.0, 0.75, 115.0 / 3, 115.0, 10.0]
+
+
+@pytest.mark.parametrize(("prices", "stamps", "text"), [
+    ([[20.0], ["n/a"], [30.0]], None, "#VALUE! prices_usd_per_mwh"),
+    ([[20.0], [25.0], [30.0]], "gap", "#NUM! timestamps (row 3)"),
+    ([[20.0], [25.0], [30.0]], "duplicate", "#NUM! timestamps (row 2)"),
+])
+def test_curtailment_refuses_bad_curves_naming_the_row(prices, stamps, text):
+    serials = _hour_serials(4)
+    chosen = {None: serials[:3], "gap": serials[:2] + serials[3:], "duplicate": [serials[0], serials[0], serials[1]]}
+    result = classic.HL_CURTAILMENT(chosen[stamps], prices, 100.0)
+    assert isinstance(result, str) and result.startswith(text), result

@@ -128,6 +128,19 @@ failed:
     HL_COST_TO_MINE_POST_HALVING = Err.Description
 End Function
 
+Function HL_CURTAILMENT(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, Optional credit_usd_per_mwh_curtailed, Optional rows)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        HL_CURTAILMENT = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_CURTAILMENT", Array(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed, rows), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        HL_CURTAILMENT = XLPy.CallUDF("hashlease.addin._generated.classic", "HL_CURTAILMENT", Array(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed, rows))
+        Exit Function
+    #End If
+failed:
+    HL_CURTAILMENT = Err.Description
+End Function
+
 Function HL_HALVING_DATE(block_height, as_of_date, Optional mean_block_interval_s)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
