@@ -344,6 +344,77 @@ def batch(
         raise typer.Exit(code=130)
 
 
+@app.command()
+def curtail(
+    curve: Annotated[Path, typer.Argument(help="CSV of timestamp, price_usd_per_mwh (one spacing, no gaps).")],
+    threshold_usd_per_mwh: Annotated[Optional[float], typer.Option(help="Mine while the price is at or below this cap [USD/MWh].")] = None,
+    hashprice_usd_per_ph_day: Annotated[Optional[float], typer.Option(help="Or: curtail above the break-even at this hashprice [USD/PH/day]...")] = None,
+    efficiency_j_per_th: Annotated[Optional[float], typer.Option(help="...for machines of this efficiency [J/TH].")] = None,
+    pue: Annotated[float, typer.Option(help="Site power over machine power, for the break-even [ratio].")] = 1.0,
+    pool_fee_frac: Annotated[float, typer.Option(help="Pool fee, for the break-even [fraction].")] = 0.0,
+    credit_usd_per_mwh: Annotated[float, typer.Option(help="Demand-response credit per MWh curtailed [USD/MWh].")] = 0.0,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the monthly table to this CSV.")] = None,
+) -> None:
+    """Curtail an hourly power price curve: per month, hours mined, uptime, mean price mined, energy cost and credits
+    per MW of load."""
+    import pandas as pd
+
+    from hashlease.models._validate import check_range
+    from hashlease.power_curve import load_price_curve
+
+    try:
+        if (threshold_usd_per_mwh is None) == (hashprice_usd_per_ph_day is None):
+            raise m.HashleaseError("--threshold-usd-per-mwh", threshold_usd_per_mwh,
+                                   "given, or --hashprice-usd-per-ph-day with --efficiency-j-per-th (one or the other)")
+        if hashprice_usd_per_ph_day is not None:
+            if efficiency_j_per_th is None:
+                raise m.HashleaseError("--efficiency-j-per-th", None, "given with --hashprice-usd-per-ph-day")
+            threshold = float(m.breakeven_usd_per_mwh(hashprice_usd_per_ph_day, efficiency_j_per_th, pue=pue,
+                                                      pool_fee_frac=pool_fee_frac))
+        else:
+            threshold = float(check_range("--threshold-usd-per-mwh", threshold_usd_per_mwh, ge=-1e6, le=1e6))
+        prices = load_price_curve(curve)
+        _, month = m.curtailment(prices, threshold, credit_usd_per_mwh_curtailed=credit_usd_per_mwh)
+        table = pd.DataFrame({name: getattr(month, name) for name in month._fields if name != "month"},
+                             index=pd.Index(month.month.astype(str), name="month"))
+        if output is not None:
+            _write_csv_atomically(table, output)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    out = _console()
+    view = Table(title=f"Curtailment of {escape(curve.name)} at {threshold:,.2f} USD/MWh (per MW of load)")
+    for name in ("month", "hours", "hours mined", "uptime", "mean price mined USD/MWh", "energy cost USD/MW",
+                 "credit USD/MW"):
+        view.add_column(name, justify="right")
+    for label, row in table.iterrows():
+        view.add_row(label, f"{row.hours:,.0f}", f"{row.hours_mined:,.0f}", f"{row.uptime_frac:.1%}",
+                     "-" if np.isnan(row.mean_price_mined_usd_per_mwh) else f"{row.mean_price_mined_usd_per_mwh:,.2f}",
+                     f"{row.energy_cost_usd_per_mw:,.0f}", f"{row.curtailment_credit_usd_per_mw:,.0f}")
+    out.print(view)
+    hours, mined = table["hours"].sum(), table["hours_mined"].sum()
+    mean = table["energy_cost_usd_per_mw"].sum() / mined if mined else float("nan")
+    out.print(f"uptime {mined / hours:.1%} of {hours:,.0f} h; mean price mined "
+              f"{'-' if not mined else f'{mean:,.2f}'} USD/MWh; credits {table['curtailment_credit_usd_per_mw'].sum():,.0f} "
+              "USD per MW", highlight=False)
+
+
+def _write_csv_atomically(table, output: Path) -> None:
+    import os
+    import tempfile
+
+    if output.is_dir():
+        raise m.HashleaseError("--output", str(output), "a file path, not a directory")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            table.to_csv(stream)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 @app.command(name="eval")
 def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944)".')]) -> None:
     """Evaluate one formula (Excel functions and HL_ functions, literals and arrays) and print its value."""
