@@ -44,10 +44,9 @@ def load_price_curve(path: str | Path) -> m.HourlyCurve:
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> folder = tempfile.mkdtemp()
-    >>> path = os.path.join(folder, "curve.csv")
-    >>> _ = open(path, "w").write("timestamp,price_usd_per_mwh\\n2026-01-01T00:00Z,35\\n2026-01-01T01:00Z,-4.5\\n")
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "curve.csv"
+    >>> _ = path.write_text("timestamp,price_usd_per_mwh\\n2026-01-01T00:00Z,35\\n2026-01-01T01:00Z,-4.5\\n")
     >>> curve = load_price_curve(path)
     >>> curve.hours, curve.price_usd_per_mwh.tolist()
     (1.0, [35.0, -4.5])
