@@ -41,6 +41,8 @@ class FleetLine(InputModel):
     model: str = Field(min_length=1, description="ASIC model name as in the catalogue")
     units: int | None = Field(None, ge=0, le=10_000_000, description="Machines [count]")
     th_s: float | None = Field(None, gt=0, description="Hashrate of these machines [TH/s]")
+    age_years: float | None = Field(None, ge=0, le=30, description=(
+        "Age of these machines at the start; default the site's fleet_age_years [years]"))
 
     @model_validator(mode="after")
     def _one(self) -> "FleetLine":
@@ -88,7 +90,8 @@ class MiningSiteInputs(InputModel):
     resale_tiers: tuple[ResaleTier, ...] = Field((), max_length=50, description=(
         "Resale price of used machines by efficiency tier, instead of one salvage price; machines less efficient "
         "than the highest tier bound resell at zero"))
-    fleet_age_years: float = Field(0.0, ge=0, le=30, description="Age of the fleet at the start [years]")
+    fleet_age_years: float = Field(0.0, ge=0, le=30, description=(
+        "Age of the fleet at the start, for lines that do not give their own age_years [years]"))
     hashrate_degradation_per_year_frac: float = Field(0.0, ge=0, lt=1, description=(
         "Hashrate lost per year of age, compounding [fraction/year]"))
     efficiency_degradation_per_year_frac: float = Field(0.0, ge=0, lt=1, description=(
@@ -160,11 +163,8 @@ class MiningSiteInputs(InputModel):
 
     @property
     def fleet_resale_value_usd(self) -> float:
-        """What the fleet would sell for at the start, aged by ``fleet_age_years``. [USD]"""
-        p = _site_arrays([self])
-        th_s = p["th_s"] * (1 - p["dh"]) ** self.fleet_age_years
-        efficiency = p["efficiency"] * (1 + p["de"]) ** self.fleet_age_years
-        return float((th_s * _resale_price(p, efficiency))[0, 0])
+        """What the fleet would sell for at the start, each line aged by its age, at its tier. [USD]"""
+        return float(_aged_fleet_value(_site_arrays([self]), np.zeros((1, 1)))[0, 0])
 
 
 def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
@@ -188,13 +188,44 @@ def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
         "opex": column([s.opex_usd_per_mw_month * s.site_mw for s in sites]),
         "capex_per_th": column([s.refresh_capex_usd_per_th_s for s in sites]),
         "shut_down": column([s.shut_down_when_unprofitable for s in sites]),
-        "age0_months": column([12.0 * s.fleet_age_years for s in sites]),
+        **_line_arrays(sites),
         "dh": column([s.hashrate_degradation_per_year_frac for s in sites]),
         "de": column([s.efficiency_degradation_per_year_frac for s in sites]),
         "profile": np.array([s.power_price_monthly_profile or (1.0,) * 12 for s in sites], dtype=float),
         "has_profile": column([s.power_price_monthly_profile is not None for s in sites]),
         **_tier_arrays(sites),
     }
+
+
+def _line_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
+    """Each fleet line aged to the start, (sites, lines) padded with empty lines, and the site totals.
+
+    With the site's yearly rates, a line of age :math:`a_l` has :math:`H_l (1 - d_H)^{a_l + t}` TH/s and
+    :math:`E_l (1 + d_E)^{a_l + t}` J/TH at time :math:`t` years, so the fleet's TH/s and power both scale by
+    one factor per year from their aged totals at the start (``th0``, ``efficiency0``).
+    """
+    count = max(len(s.fleet) for s in sites)
+    th = np.zeros((len(sites), count))
+    efficiency = np.ones((len(sites), count))
+    for i, site in enumerate(sites):
+        dh, de = site.hashrate_degradation_per_year_frac, site.efficiency_degradation_per_year_frac
+        for j, line in enumerate(site.fleet):
+            age = site.fleet_age_years if line.age_years is None else line.age_years
+            th[i, j] = line.hashrate_th_s * (1 - dh) ** age
+            efficiency[i, j] = line.efficiency_j_per_th * (1 + de) ** age
+    th0 = th.sum(axis=1, keepdims=True)
+    return {"line_th0": th, "line_efficiency0": efficiency, "th0": th0,
+            "efficiency0": (th * efficiency).sum(axis=1, keepdims=True) / th0}
+
+
+def _aged_fleet_value(p: dict[str, np.ndarray], years: np.ndarray) -> np.ndarray:
+    """Resale value (USD) of the fleet in service at the start, ``years`` later (1, months): line by line."""
+    value = 0.0
+    for j in range(p["line_th0"].shape[1]):
+        th = p["line_th0"][:, j:j + 1] * (1.0 - p["dh"]) ** years
+        efficiency = p["line_efficiency0"][:, j:j + 1] * (1.0 + p["de"]) ** years
+        value = value + th * _resale_price(p, efficiency)
+    return value
 
 
 def _tier_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
@@ -236,10 +267,11 @@ def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
     generation = np.cumsum(refresh, axis=1)             # refreshes done by month m (inclusive)
     new_efficiency = p["efficiency"] * (1.0 - p["gain"]) ** generation
     new_th_s = p["th_s"] * p["efficiency"] / new_efficiency  # the same power, more TH/s
-    # age of the machines in service: since the last refresh, or the fleet's age at the start plus m
-    age_years = np.where(generation > 0, m - generation * step, m + p["age0_months"]) / 12.0
-    th_s = new_th_s * (1.0 - p["dh"]) ** age_years
-    efficiency = new_efficiency * (1.0 + p["de"]) ** age_years
+    # years since the last refresh, or since the start for the first fleet (aged to the start, line by line)
+    first = generation == 0
+    age_years = np.where(first, m, m - generation * step) / 12.0
+    th_s = np.where(first, p["th0"], new_th_s) * (1.0 - p["dh"]) ** age_years
+    efficiency = np.where(first, p["efficiency0"], new_efficiency) * (1.0 + p["de"]) ** age_years
     hours = 24.0 * days
     curtailed = np.where(np.isnan(p["curtail_hours"]), p["curtail_share"],
                          np.minimum(np.nan_to_num(p["curtail_hours"]) / hours, 1.0))
@@ -252,8 +284,10 @@ def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
                                  "calendar month of month 0)")
         price = price * p["profile"][:, (first_calendar_month - 1 + m[0]) % 12]
     power = th_s * efficiency / 1e3 * p["pue"] * hours * running * price
-    resale = _resale_price(p, efficiency)               # USD per TH/s of the machines in service
-    value = th_s * resale
+    # resale of the machines in service: the first fleet line by line (each at its own tier), later ones as one
+    value = np.where(first, _aged_fleet_value(p, m / 12.0) if first.any() else 0.0,
+                     th_s * _resale_price(p, efficiency))
+    resale = value / th_s                                # USD per TH/s, blended over lines
     previous_value = np.concatenate([value[:, :1], value[:, :-1]], axis=1)
     capex = np.where(refresh, new_th_s * p["capex_per_th"], 0.0)
     salvage = np.where(refresh, previous_value, 0.0)
@@ -301,7 +335,7 @@ def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarr
     """Monthly mining lines for one site over many hashprice paths, each (paths, months).
 
     The last month's row carries the sale of the remaining fleet (salvage). Machines age from
-    ``site.fleet_age_years`` (new again at each refresh): hashrate :math:`H_0 (1 - d_H)^a`, efficiency
+    each line's ``age_years`` (or ``site.fleet_age_years``; new again at each refresh): hashrate :math:`H_0 (1 - d_H)^a`, efficiency
     :math:`E_0 (1 + d_E)^a` at age :math:`a` years; used machines resell at their tier's price for their J/TH at
     sale. ``first_calendar_month`` (1-12, the calendar month of month 0) is required with a monthly power price
     profile.

@@ -113,3 +113,23 @@ def test_a_profile_needs_the_calendar_month_of_month_zero():
     site = MiningSiteInputs(**BASE, power_price_monthly_profile=[1.0] * 12)
     with pytest.raises(HashleaseError, match="power_price_monthly_profile"):
         mining_cash_flows(site, np.full((1, 3), 50.0), np.full(3, 30.0))
+
+
+def test_lines_of_different_ages_wear_and_resell_line_by_line():
+    # 1,000 S21 bought new (age 0) and 1,000 S21 four years old; J/TH +10 %/year, hashrate -5 %/year
+    site = MiningSiteInputs(**{**BASE, "fleet": [{"model": "Antminer S21", "units": 1_000},
+                                                 {"model": "Antminer S21", "units": 1_000, "age_years": 4.0}]},
+                            hashrate_degradation_per_year_frac=0.05, efficiency_degradation_per_year_frac=0.1,
+                            resale_tiers=EXAMPLE_RESALE_TIERS)
+    lines = mining_cash_flows(site, np.full((1, 13), 50.0), np.full(13, 30.0), first_calendar_month=1)
+    th = 1_000 * S21_TH_S
+    young_th, old_th = th * 0.95 ** (np.arange(13) / 12), th * 0.95 ** (4 + np.arange(13) / 12)
+    young_e, old_e = S21_J_PER_TH * 1.1 ** (np.arange(13) / 12), S21_J_PER_TH * 1.1 ** (4 + np.arange(13) / 12)
+    np.testing.assert_allclose(lines["fleet_hashrate_th_s"][0], young_th + old_th, rtol=1e-14)
+    np.testing.assert_allclose(lines["power_cost_usd"][0], (young_th * young_e + old_th * old_e) / 1e6 * 720 * 50.0,
+                               rtol=1e-13)
+    # at the start: the new line (17.5 J/TH) at $28, the old one (17.5 x 1.1^4 = 25.6 J/TH) in the 25-38 tier at $8
+    assert S21_J_PER_TH * 1.1 ** 4 == pytest.approx(25.62, abs=0.005)
+    assert site.fleet_resale_value_usd == pytest.approx(th * 0.95 ** 0 * 28 + th * 0.95 ** 4 * 8, rel=1e-14)
+    # the last month sells both lines, each at its tier: 19.25 J/TH -> $20, 28.18 J/TH -> $8
+    assert lines["salvage_usd"][0, -1] == pytest.approx(young_th[-1] * 20 + old_th[-1] * 8, rel=1e-14)
