@@ -174,7 +174,12 @@ def _curtailment(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_u
     import numpy as np
     import pandas as pd
 
-    stamps = m.from_excel_serial(np.ravel(timestamps), unit="s")
+    serials = np.ravel(timestamps)
+    try:
+        stamps = m.from_excel_serial(serials, unit="s")
+    except m.HashleaseError as exc:
+        row = exc.index[0] + 1 if exc.index else 1
+        raise m.HashleaseError(f"timestamps (row {row})", exc.value, exc.accepted) from None
     curve = m.read_price_curve(stamps, np.ravel(prices_usd_per_mwh))
     threshold = np.ravel(threshold_usd_per_mwh)
     _, monthly = m.curtailment(curve, threshold[0] if threshold.size == 1 else threshold,

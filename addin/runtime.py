@@ -98,6 +98,10 @@ def _describe(value: Any) -> str:
 
 
 def _number(arg: Arg, value: Any, where: str) -> float:
+    if arg.unit == "date-time" and isinstance(value, dt.date):  # a date-formatted cell arrives as a datetime
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return float(m.to_excel_serial(np.datetime64(value, "s")))
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or (
             isinstance(value, int) and value in COM_ERRORS):
         raise ExcelError("#VALUE!", f"{where} must be a number ({arg.unit}), got {_describe(value)}")

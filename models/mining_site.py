@@ -188,6 +188,7 @@ def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
         "opex": column([s.opex_usd_per_mw_month * s.site_mw for s in sites]),
         "capex_per_th": column([s.refresh_capex_usd_per_th_s for s in sites]),
         "shut_down": column([s.shut_down_when_unprofitable for s in sites]),
+        "site_mw": column([s.site_mw for s in sites]),
         **_line_arrays(sites),
         "dh": column([s.hashrate_degradation_per_year_frac for s in sites]),
         "de": column([s.efficiency_degradation_per_year_frac for s in sites]),
@@ -275,9 +276,16 @@ def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
     hours = 24.0 * days
     curtailed = np.where(np.isnan(p["curtail_hours"]), p["curtail_share"],
                          np.minimum(np.nan_to_num(p["curtail_hours"]) / hours, 1.0))
-    running = p["uptime"] * (1.0 - curtailed)
+    # machines that no longer fit the site's power (wear can raise the draw) are switched off
+    load_mw = th_s * efficiency / 1e6 * p["pue"]
+    fits = np.minimum(1.0, p["site_mw"] / load_mw)
+    running = p["uptime"] * (1.0 - curtailed) * fits
     revenue = th_s / 1000.0 * h * days * running * (1.0 - p["pool_fee"]) * scale
     price = p["power_price"] * (1.0 + p["escalator"]) ** np.floor(m / 12)
+    if first_calendar_month is not None and (isinstance(first_calendar_month, bool) or not isinstance(
+            first_calendar_month, (int, np.integer)) or not 1 <= first_calendar_month <= 12):
+        raise HashleaseError("first_calendar_month", first_calendar_month, "a whole number 1 to 12 (January to "
+                             "December)")
     if p["has_profile"].any():
         if first_calendar_month is None:
             raise HashleaseError("power_price_monthly_profile", "given", "with the projection's start month (the "

@@ -23,6 +23,10 @@ from .errors import HashleaseError
 __all__ = ["HourlyCurve", "read_price_curve", "curtailment", "MonthlyPower", "breakeven_usd_per_mwh"]
 
 
+#: Largest price magnitude accepted: far beyond any market's offer cap or floor (ERCOT's cap is 5,000 USD/MWh). [USD/MWh]
+MAX_ABS_PRICE_USD_PER_MWH = 1e6
+
+
 class HourlyCurve(NamedTuple):
     """Interval start times (UTC, datetime64[s]) and prices (USD/MWh), strictly increasing and evenly spaced."""
 
@@ -61,6 +65,11 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
                     not np.isfinite(float(value)):
                 raise HashleaseError(f"prices_usd_per_mwh (row {row})", value, "a finite number (negative is allowed)")
         prices = raw.astype(float)
+    too_big = np.abs(prices) > MAX_ABS_PRICE_USD_PER_MWH
+    if too_big.any():
+        row = int(np.flatnonzero(too_big)[0])
+        raise HashleaseError(f"prices_usd_per_mwh (row {row + 1})", float(prices[row]),
+                             f"within +/- {MAX_ABS_PRICE_USD_PER_MWH:,.0f} USD/MWh")
     if len(start) > 1:
         steps = np.diff(start).astype(np.int64)
         bad = first_bad(steps <= 0)

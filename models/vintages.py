@@ -48,7 +48,7 @@ class ResaleTier(InputModel):
     """Resale price of machines at or below an efficiency (the tiers of an ASIC price index)."""
 
     max_efficiency_j_per_th: float = Field(gt=0, description="Upper bound of the tier [J/TH]")
-    usd_per_th_s: float = Field(ge=0, description="Resale price [USD per TH/s]")
+    usd_per_th_s: float = Field(ge=0, le=1_000, description="Resale price [USD per TH/s]")
 
 
 #: Example tiers by efficiency, as an ASIC price index groups them (under 19, 19-25, 25-38, 38+ J/TH). The 19-25

@@ -107,3 +107,33 @@ def test_a_failed_curtail_leaves_no_output_file(tmp_path):
     path = _curve(tmp_path, ["2026-01-01T00:00,1\n", "2026-01-01T01:00,abc\n"])
     result = runner.invoke(app, ["curtail", str(path), "--threshold-usd-per-mwh", "100", "-o", str(out)])
     assert result.exit_code == 1 and not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_blank_lines_are_skipped_and_quoted_newlines_keep_the_file_line(tmp_path):
+    path = _curve(tmp_path, ["2026-01-01T00:00,1\r\n", "\r\n", "2026-01-01T01:00,2\r\n", "\r\n"])
+    assert load_price_curve(path).price_usd_per_mwh.tolist() == [1.0, 2.0]
+    path = _curve(tmp_path, ['2026-01-01T00:00,1,"a\nb"\n', "2026-01-01T01:00,x,c\n"],
+                  header="timestamp,price_usd_per_mwh,note\n")
+    with pytest.raises(HashleaseError, match="curve.csv line 4 price"):
+        load_price_curve(path)
+
+
+@pytest.mark.parametrize("rows, message", [
+    (["2026-01-01T00:00," + "9" * 200_000 + "\n"], "well-formed CSV"),
+    (["2026-01-01T00:00,1e308\n"], "within +/- 1,000,000 USD/MWh"),
+    (["2026-01-01T00:00,1_000\n"], "line 2 price must be a number"),
+])
+def test_oversized_fields_and_prices_are_messages(tmp_path, rows, message):
+    with pytest.raises(HashleaseError, match=message.replace("+", r"\+")):
+        load_price_curve(_curve(tmp_path, rows))
+
+
+def test_curtail_output_keeps_the_mode_of_the_file_it_replaces_and_bad_paths_are_messages(tmp_path):
+    out = tmp_path / "monthly.csv"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    result = runner.invoke(app, ["curtail", str(_hourly(tmp_path)), "--threshold-usd-per-mwh", "100", "-o", str(out)])
+    assert result.exit_code == 0 and (out.stat().st_mode & 0o777) == 0o640 and out.read_text() != "old\n"
+    result = runner.invoke(app, ["curtail", str(_hourly(tmp_path)), "--threshold-usd-per-mwh", "100",
+                                 "-o", str(out / "inside.csv")])
+    assert result.exit_code == 1 and "--output" in result.output and "Traceback" not in result.output

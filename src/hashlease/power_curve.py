@@ -61,30 +61,40 @@ def load_price_curve(path: str | Path) -> m.HourlyCurve:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise m.HashleaseError("curve", path.name, "a UTF-8 text file", detail=str(exc)) from None
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):  # blank lines (a trailing newline, CRLF) are skipped
+                rows.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise m.HashleaseError(f"{path.name} line {reader.line_num}", "unreadable CSV", "well-formed CSV",
+                               detail=str(exc)) from None
     if len(rows) < 2:
         raise m.HashleaseError("curve", f"{path.name} with {max(len(rows) - 1, 0)} data rows",
                                "a header row and at least one price")
     time, price = _column(rows[0], path)
     stamps_text, prices = [], np.empty(len(rows) - 1)
-    for line, row in enumerate(rows[1:], start=2):
+    for k, (line, row) in enumerate(zip(lines[1:], rows[1:])):
         if len(row) <= max(time, price):
             raise m.HashleaseError(f"{path.name} line {line}", ",".join(row), f"{len(rows[0])} columns like the header")
         stamps_text.append(row[time].strip())
         try:
-            prices[line - 2] = float(row[price])
+            prices[k] = float(row[price].replace("_", "x"))  # float() would read 1_000; a CSV should not
         except ValueError:
             raise m.HashleaseError(f"{path.name} line {line} price", row[price], "a number in USD/MWh (negative "
                                    "is allowed)") from None
-        if not np.isfinite(prices[line - 2]):
+        if not np.isfinite(prices[k]):
             raise m.HashleaseError(f"{path.name} line {line} price", row[price], "a finite number in USD/MWh")
     stamps = pd.to_datetime(pd.Series(stamps_text), utc=True, format="ISO8601", errors="coerce")
     if stamps.isna().any():
         bad = int(np.flatnonzero(stamps.isna().to_numpy())[0])
-        raise m.HashleaseError(f"{path.name} line {bad + 2} timestamp", stamps_text[bad], "an ISO 8601 date-time")
+        raise m.HashleaseError(f"{path.name} line {lines[bad + 1]} timestamp", stamps_text[bad],
+                               "an ISO 8601 date-time")
     values = stamps.dt.tz_localize(None).to_numpy().astype("datetime64[s]")
     try:
         return m.read_price_curve(values, prices)
     except m.HashleaseError as exc:  # its rows count from the first data row: name the file's line instead
-        arg = re.sub(r"\(row (\d+)\)", lambda found: f"({path.name} line {int(found.group(1)) + 1})", exc.arg)
+        arg = re.sub(r"\(row (\d+)\)", lambda found: f"({path.name} line {lines[int(found.group(1))]})", exc.arg)
         raise m.HashleaseError(arg, exc.value, exc.accepted) from None

@@ -281,3 +281,12 @@ def test_curtailment_refuses_bad_curves_naming_the_row(prices, stamps, text):
     chosen = {None: serials[:3], "gap": serials[:2] + serials[3:], "duplicate": [serials[0], serials[0], serials[1]]}
     result = classic.HL_CURTAILMENT(chosen[stamps], prices, 100.0)
     assert isinstance(result, str) and result.startswith(text), result
+
+
+def test_curtailment_reads_date_formatted_cells_and_names_bad_serials():
+    stamps = [[dt.datetime(2026, 1, 31, 22) + dt.timedelta(hours=i)] for i in range(6)]
+    prices = [[20.0], [150.0], [80.0], [-5.0], [300.0], [40.0]]
+    assert classic.HL_CURTAILMENT(stamps, prices, 100.0, 10.0) == classic.HL_CURTAILMENT(_hour_serials(6), prices,
+                                                                                      100.0, 10.0)
+    text = classic.HL_CURTAILMENT([[59.0], [60.0]], [[1.0], [2.0]], 100.0)
+    assert text.startswith("#NUM! timestamps (row 2)"), text

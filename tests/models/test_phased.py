@@ -248,3 +248,12 @@ def test_phased_plan_refuses_a_curve_that_misses_months(site):
     _, monthly = curtailment(_hourly_plan_curve(plan.site, 12), 500.0)
     with pytest.raises(HashleaseError, match="monthly_power.*months missing"):
         phased_site(plan, monthly_power=monthly)
+
+
+def test_phased_plan_refuses_a_curve_that_covers_part_of_a_month(site):
+    plan = PhasedSiteInputs(site=site, phases=[{"site_mw": 50, "critical_it_mw": 37.5, "cutover_month": 6}])
+    hours = np.arange(np.datetime64(site.start, "h") + 3, (np.datetime64(site.start, "M") + plan.horizon)
+                      .astype("datetime64[h]"))
+    _, monthly = curtailment(read_price_curve(hours, np.full(len(hours), 40.0)), 500.0)
+    with pytest.raises(HashleaseError, match="741 h in 2026-01"):
+        phased_site(plan, monthly_power=monthly)

@@ -133,3 +133,23 @@ def test_lines_of_different_ages_wear_and_resell_line_by_line():
     assert site.fleet_resale_value_usd == pytest.approx(th * 0.95 ** 0 * 28 + th * 0.95 ** 4 * 8, rel=1e-14)
     # the last month sells both lines, each at its tier: 19.25 J/TH -> $20, 28.18 J/TH -> $8
     assert lines["salvage_usd"][0, -1] == pytest.approx(young_th[-1] * 20 + old_th[-1] * 8, rel=1e-14)
+
+
+def test_worn_machines_that_no_longer_fit_the_site_are_switched_off():
+    # 2,000 S21 draw exactly 7 MW new; J/TH +10 %/year at constant TH/s raises the draw: a 7 MW site runs 1/1.1^a
+    lines = flows(months=25, site_mw=7.0, efficiency_degradation_per_year_frac=0.1)
+    age = np.arange(25) / 12
+    np.testing.assert_allclose(lines["running_share_frac"][0], 1.0 / 1.1 ** age, rtol=1e-14)
+    np.testing.assert_allclose(lines["power_cost_usd"][0], 7 * 720 * 50.0, rtol=1e-13)   # capped at the site's 7 MW
+
+
+@pytest.mark.parametrize("month", [0, 13, 1.5, True])
+def test_the_start_month_is_a_calendar_month(month):
+    site = MiningSiteInputs(**BASE, power_price_monthly_profile=[1.0] * 12)
+    with pytest.raises(HashleaseError, match="first_calendar_month"):
+        mining_cash_flows(site, np.full((1, 3), 50.0), np.full(3, 30.0), first_calendar_month=month)
+
+
+def test_resale_tier_prices_are_bounded():
+    with pytest.raises(HashleaseError, match="usd_per_th_s"):
+        MiningSiteInputs(**BASE, resale_tiers=[{"max_efficiency_j_per_th": 20, "usd_per_th_s": 1e308}])
