@@ -94,6 +94,7 @@ def test_curtail_at_the_breakeven_of_a_hashprice(tmp_path):
     ([], "--threshold-usd-per-mwh must be given"),
     (["--threshold-usd-per-mwh", "1", "--hashprice-usd-per-ph-day", "50"], "one or the other"),
     (["--hashprice-usd-per-ph-day", "50"], "--efficiency-j-per-th"),
+    (["--threshold-usd-per-mwh", "100", "--efficiency-j-per-th", "17.5"], "--efficiency-j-per-th must be left out"),
     (["--threshold-usd-per-mwh", "100", "--credit-usd-per-mwh", "-1"], "credit_usd_per_mwh_curtailed"),
 ])
 def test_curtail_refuses_bad_options_without_a_traceback(tmp_path, extra, message):

@@ -366,6 +366,9 @@ def curtail(
         if (threshold_usd_per_mwh is None) == (hashprice_usd_per_ph_day is None):
             raise m.HashleaseError("--threshold-usd-per-mwh", threshold_usd_per_mwh,
                                    "given, or --hashprice-usd-per-ph-day with --efficiency-j-per-th (one or the other)")
+        if hashprice_usd_per_ph_day is None and efficiency_j_per_th is not None:
+            raise m.HashleaseError("--efficiency-j-per-th", efficiency_j_per_th, "left out with "
+                                   "--threshold-usd-per-mwh (it sets the break-even with --hashprice-usd-per-ph-day)")
         if hashprice_usd_per_ph_day is not None:
             if efficiency_j_per_th is None:
                 raise m.HashleaseError("--efficiency-j-per-th", None, "given with --hashprice-usd-per-ph-day")
