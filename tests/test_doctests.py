@@ -11,7 +11,7 @@ import hashlease.models
 
 
 def _modules():
-    names = ["hashlease.market", "hashlease.cli", "hashlease.power_curve"]
+    names = ["hashlease.market", "hashlease.cli", "hashlease.power_curve", "hashlease.atomic"]
     names += [f"hashlease.models.{info.name}" for info in pkgutil.iter_modules(hashlease.models.__path__)]
     return sorted(names)
 

@@ -629,6 +629,8 @@ def _result_or_isolate(get: Callable[[], list], function, args, chunk: list[Scen
 def _write_summary(outdir: Path, rows: list[dict[str, Any]], phased: bool = False) -> None:
     import pandas as pd
 
+    from hashlease.atomic import atomic_path
+
     outputs = [*OUTPUTS, *(PHASED_OUTPUT if phased else {})]
     columns = ["scenario", *outputs, "error"]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
@@ -637,7 +639,5 @@ def _write_summary(outdir: Path, rows: list[dict[str, Any]], phased: bool = Fals
     frame["error"] = frame["error"].astype("string")
     for suffix, write in ((".csv", lambda p: frame.to_csv(p, index=False)),
                           (".parquet", lambda p: frame.to_parquet(p, index=False))):
-        target = outdir / f"summary{suffix}"
-        temporary = target.with_suffix(suffix + ".tmp")
-        write(temporary)
-        os.replace(temporary, target)
+        with atomic_path(outdir / f"summary{suffix}") as temporary:
+            write(temporary)

@@ -402,36 +402,15 @@ def curtail(
 
 
 def _write_csv_atomically(table, output: Path) -> None:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file. The file
-    keeps the mode of the one it replaces (or the umask's default for a new file)."""
-    import os
-    import stat
-    import tempfile
+    from hashlease.atomic import atomic_path
 
     if output.is_dir():
         raise m.HashleaseError("--output", str(output), "a file path, not a directory")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        if output.exists():
-            mode = stat.S_IMODE(output.stat().st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+        with atomic_path(output) as temporary:
+            table.to_csv(temporary)
     except OSError as exc:
         raise m.HashleaseError("--output", str(output), "a writable file path", detail=exc.strerror) from None
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            table.to_csv(stream)
-        os.chmod(temporary, mode)
-        os.replace(temporary, output)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise m.HashleaseError("--output", str(output), "a writable file path", detail=exc.strerror) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @app.command(name="eval")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hashlease import __version__
+from hashlease.atomic import atomic_path
 from hashlease.market import MarketSnapshot, MarketValue, bundled_snapshot, load_snapshot
 from hashlease.models import HashleaseError
 
@@ -246,10 +247,9 @@ class MarketCache:
     def save(self, values: dict[str, MarketValue]) -> None:
         current = self.load()
         current.update(values)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({k: json.loads(v.model_dump_json()) for k, v in current.items()}, indent=1))
-        os.replace(temporary, self.path)
+        with atomic_path(self.path) as temporary:
+            temporary.write_text(json.dumps({k: json.loads(v.model_dump_json()) for k, v in current.items()},
+                                            indent=1))
 
 
 def refresh(source: str | None, fallback: dict[str, MarketValue], *, cache: MarketCache, today: dt.date,

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from hashlease.atomic import atomic_path
 from hashlease.models import HashleaseError
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -199,10 +198,7 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
     source, target = Path(source), Path(target)
     if target.is_dir():
         raise HashleaseError("--output", str(target), "a file path (this is a directory)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
+    with atomic_path(target, mode_like=source) as temporary:  # keeps the workbook's own permissions
         with zipfile.ZipFile(source) as src, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
             parts = sheet_parts(src)
             by_part = {parts[name]: cells for name, cells in values.items() if cells}
@@ -215,12 +211,3 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
                 elif info.filename == "xl/calcChain.xml":
                     pass  # kept as is: it lists formula cells, which do not change
                 out.writestr(info, data)
-        with open(temporary, "rb") as done:
-            os.fsync(done.fileno())
-        mode = (target if target.exists() else source).stat().st_mode & 0o777 if (target.exists() or source.exists()) \
-            else 0o644
-        os.chmod(temporary, mode)  # mkstemp creates 0600; keep the workbook's own permissions
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
