@@ -156,11 +156,6 @@ class MiningSiteInputs(InputModel):
         """Fleet power at the meter (machine power x PUE). [MW]"""
         return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / 1e6
 
-    def resale_usd_per_th_s(self, efficiency_j_per_th: np.ndarray | float) -> np.ndarray:
-        """Resale price of used machines of a given efficiency: the tier price, or the one salvage price."""
-        p = _site_arrays([self])
-        return _resale_price(p, np.atleast_2d(np.asarray(efficiency_j_per_th, dtype=float)))[0]
-
     @property
     def fleet_resale_value_usd(self) -> float:
         """What the fleet would sell for at the start, each line aged by its age, at its tier. [USD]"""
