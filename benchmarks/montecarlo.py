@@ -13,9 +13,8 @@ import tracemalloc
 import numpy as np
 from rich.table import Table
 
-from hashlease.models import MonteCarloSpec, example_comparison, monte_carlo
-from hashlease.models.compare import (_block_draws, _dates, _lease_npv, _market, _mining_flows, _monte_carlo_inputs,
-                                      _npv)
+from hashlease.models import MonteCarloSpec, example_comparison, monte_carlo, value_comparisons
+from hashlease.models.monte_carlo import draw_block, mining_npvs, monte_carlo_inputs
 
 
 def _spec(paths: int) -> MonteCarloSpec:
@@ -25,17 +24,15 @@ def _spec(paths: int) -> MonteCarloSpec:
 
 
 def _loop(inputs, spec: MonteCarloSpec, paths: int):
-    inputs = _monte_carlo_inputs(inputs, spec)
-    price, growth, delay, default = _block_draws(inputs, spec, 0, paths)
-    dates = _dates(inputs)
+    inputs = monte_carlo_inputs(inputs, spec)
+    price, growth, delay, default = draw_block(inputs, spec, 0, paths)
     mining, lease = np.empty(paths), np.empty(paths)
     for i in range(paths):
-        market = _market(inputs, btc_price_usd=price[i:i + 1], difficulty_growth_per_month_frac=growth[i:i + 1])
-        mining[i] = _npv(inputs, _mining_flows(inputs, market)["net_cash_flow_usd"], dates)[0]
+        mining[i] = mining_npvs(inputs, price[i:i + 1], None if growth is None else growth[i:i + 1])[0]
         variant = inputs.lease.replace(delay_months=int(delay[i]),
                                        default_month=None if default[i] < 0 else int(default[i]),
                                        default_probability_per_year_frac=None)
-        lease[i] = _lease_npv(inputs, [variant])[0]
+        lease[i] = value_comparisons([inputs.replace(lease=variant)], breakevens=False).lease_npv_usd[0]
     return mining, lease
 
 
@@ -57,7 +54,7 @@ def run(paths: int = 100_000, months: int = 120, loop_paths: int = 500) -> Table
     diff = max(np.max(np.abs(mining / small.mining_npv_usd - 1)), np.max(np.abs(lease / small.lease_npv_usd - 1)))
     if diff > 1e-9:
         raise SystemExit(f"Monte Carlo: loop and vectorised disagree ({diff:.1e})")
-    horizon = _monte_carlo_inputs(inputs, spec).horizon
+    horizon = monte_carlo_inputs(inputs, spec).horizon
     table = Table(title=f"Monte Carlo, mining vs lease, {horizon} months per path ({months} + the longest delay drawn)")
     for header in ["Method", "Paths", "Seconds", "Paths / s", "Peak memory MB"]:
         table.add_column(header, justify="left" if header == "Method" else "right")

@@ -12,10 +12,7 @@ from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th,
 from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARGET_TIMESPAN_S,
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
                          network_hashrate, retarget_difficulty, retarget_factor)
-from .compare import (DEFAULT_TORNADO, MonteCarloResult, MonteCarloSpec, SiteComparison, SiteComparisonInputs,
-                      TornadoStep, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
-                      breakeven_rent_vs_mining, compare_site, example_comparison, monte_carlo, sensitivity_grid,
-                      tornado, with_input)
+from .comparison import SiteComparisonInputs, example_comparison, with_input, with_inputs
 from .errors import HashleaseError
 from .excel_dates import from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
@@ -34,6 +31,11 @@ from .power import HourlyCurve, MonthlyPower, breakeven_usd_per_mwh, curtailment
 from .vintages import (EXAMPLE_RESALE_TIERS, ResaleTier, VintageLine, resale_value_usd, vintage_breakevens,
                        vintage_state)
 from .projection import MarketProjection, hashprice_projection, project_market
+from .returns import InvestmentIrr, Payback, investment_irr, payback_month
+from .valuation import (ComparisonValues, SiteComparison, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
+                        breakeven_rent_vs_mining, compare_site, comparison_flows, hashprice_now, value_comparisons)
+from .sensitivity import DEFAULT_TORNADO, TornadoStep, sensitivity_grid, tornado
+from .monte_carlo import MonteCarloResult, MonteCarloSpec, monte_carlo
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
 from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, block_subsidy_sat,
@@ -42,4 +44,5 @@ from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
-    "lease_rates", "subsidy", "units", "mining_site", "projection", "compare", "power", "phased", "vintages"}]
+    "lease_rates", "subsidy", "units", "mining_site", "projection", "comparison", "power", "phased", "vintages",
+    "returns", "valuation", "sensitivity", "monte_carlo"}]

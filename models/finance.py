@@ -26,7 +26,7 @@ from ._validate import as_real, check_choice, check_range, first_bad, result
 from .errors import HashleaseError
 from .excel_dates import as_day_numbers
 
-__all__ = ["npv", "xnpv", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
+__all__ = ["npv", "xnpv", "xnpv_discount_factors", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
 
 DAYS_PER_YEAR_XNPV = 365.0
 _NEWTON_ITERATIONS = 100
@@ -150,7 +150,38 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
     r = _rate(rate)
     years = _exponents_in_years(v, dates)
     _series_shape(rate=r.shape, values=v.shape[:-1], dates=years.shape[:-1])
-    return _leading(np.sum(v * (1.0 + r[..., None]) ** -years, axis=-1))
+    return _leading(np.sum(v * _discount(r, years), axis=-1))
+
+
+def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
+    r"""The factor XNPV applies to each dated flow: :math:`(1 + r)^{-(d_i - d_1)/365}`.
+
+    The one place the discounting of dated flows is written: :func:`xnpv` sums flows times these factors, and
+    models that value the same flows many times (break-even solvers) compute the factors once.
+
+    Parameters
+    ----------
+    rate : array_like
+        Annual discount rate, > -1; shape (...,). [fraction/year]
+    dates : array_like
+        Dates of the flows, the first being the valuation date; shape (flows,) or (..., flows).
+
+    Returns
+    -------
+    numpy.ndarray
+        Discount factors, the broadcast shape of ``rate[..., None]`` and ``dates``. [ratio]
+
+    Examples
+    --------
+    >>> xnpv_discount_factors(0.10, ["2024-01-01", "2025-01-01"]).round(6).tolist()  # 366 days
+    [1.0, 0.908854]
+    """
+    days = as_day_numbers("dates", dates)
+    return _discount(_rate(rate), (days - days[..., :1]) / DAYS_PER_YEAR_XNPV)
+
+
+def _discount(r: np.ndarray, years: np.ndarray) -> np.ndarray:
+    return (1.0 + r[..., None]) ** -years
 
 
 def _check_sign_change(v: np.ndarray, function: str) -> None:

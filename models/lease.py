@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -43,8 +44,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._inputs import InputModel
 from .errors import HashleaseError
 from .finance import xirr, xnpv
+from .returns import payback_month
 
-__all__ = ["Phase", "LeaseInputs", "LeaseSummary", "lease_schedule", "lease_summary", "lease_summaries",
+__all__ = ["Phase", "LeaseInputs", "LeaseSummary", "LeaseBatch", "lease_lines", "lease_schedule", "lease_summary", "lease_summaries",
            "capex_weights", "lease_cash_flows"]
 
 CapexCurve = Literal["straight_line", "s_curve", "front_loaded", "back_loaded"]
@@ -220,7 +222,7 @@ class LeaseInputs(InputModel):
         """Site power over critical IT power. [ratio]"""
         return self.site_mw_resolved / self.critical_it_mw
 
-    @property
+    @cached_property
     def phases_resolved(self) -> tuple[Phase, ...]:
         """The ramp: the phases given, or all MW ready at the end of construction."""
         return self.phases or (Phase(critical_it_mw=self.critical_it_mw,
@@ -251,8 +253,13 @@ class LeaseInputs(InputModel):
 # ------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Batch:
-    """LeaseInputs stacked into arrays: scalars of shape (S,), phases (S, P)."""
+class LeaseBatch:
+    """LeaseInputs stacked into arrays for the vectorised kernel: scalars of shape (S,), phases (S, P).
+
+    Build it once from validated inputs with :meth:`of`; :meth:`take` gathers rows (one lease valued for many
+    scenarios) and :meth:`with_rent` moves every lease's year-1 rent (the rent break-even), without building
+    new input objects.
+    """
 
     fields: dict[str, np.ndarray]
     phase_mw: np.ndarray
@@ -261,7 +268,7 @@ class _Batch:
     horizon_months: int
 
     @classmethod
-    def of(cls, inputs: Sequence[LeaseInputs]) -> "_Batch":
+    def of(cls, inputs: Sequence[LeaseInputs]) -> "LeaseBatch":
         names = ["critical_it_mw", "construction_months", "capex_usd_per_mw", "delay_months",
                  "rent_usd_per_kw_month", "free_rent_months", "escalator_per_year_frac", "landlord_opex_usd_per_kw_month",
                  "opex_escalator_per_year_frac", "power_price_usd_per_kwh", "power_escalator_per_year_frac",
@@ -295,9 +302,30 @@ class _Batch:
         weights = np.zeros((len(inputs), months))
         for i, x in enumerate(inputs):
             weights[i, :x.construction_months] = capex_weights(x.capex_curve, x.construction_months)
-        horizon = int(max(x.commencement_month + x.term_months + 1 for x in inputs))
-        horizon = max(horizon, months)
-        return cls(fields, phase_mw, phase_month, weights, horizon)
+        return cls(fields, phase_mw, phase_month, weights, _horizon(fields, months))
+
+    @property
+    def rows_used(self) -> np.ndarray:
+        """Months each lease runs, from construction start to the month after it ends (residual). [months]"""
+        return (self.fields["commencement_month"] + self.fields["term_months"] + 1).astype(int)
+
+    def take(self, index: np.ndarray) -> "LeaseBatch":
+        """The leases at ``index`` (repeats allowed), as a batch."""
+        fields = {name: value[index] for name, value in self.fields.items()}
+        return LeaseBatch(fields, self.phase_mw[index], self.phase_month[index], self.capex_weights[index],
+                          _horizon(fields, self.capex_weights.shape[1]))
+
+    def with_rent(self, rent_usd_per_kw_month: np.ndarray) -> "LeaseBatch":
+        """The same leases at other year-1 rents, one per lease. [USD/kW-month]"""
+        fields = dict(self.fields)
+        fields["rent_usd_per_kw_month"] = np.broadcast_to(np.asarray(rent_usd_per_kw_month, dtype=float),
+                                                          fields["rent_usd_per_kw_month"].shape)
+        return LeaseBatch(fields, self.phase_mw, self.phase_month, self.capex_weights, self.horizon_months)
+
+
+def _horizon(fields: dict[str, np.ndarray], construction_months: int) -> int:
+    ends = fields["commencement_month"] + fields["term_months"] + 1
+    return max(int(ends.max()) if ends.size else 0, construction_months)
 
 
 def _month_dates(inputs: Sequence[LeaseInputs], horizon: int) -> np.ndarray:
@@ -305,8 +333,12 @@ def _month_dates(inputs: Sequence[LeaseInputs], horizon: int) -> np.ndarray:
     return (starts[:, None] + np.arange(horizon)).astype("datetime64[D]")
 
 
-def _kernel(batch: _Batch, dates: np.ndarray) -> dict[str, np.ndarray]:
-    """Monthly lines of every lease in the batch, each (S, M)."""
+def lease_lines(batch: LeaseBatch, dates: np.ndarray, *, levered: bool = True) -> dict[str, np.ndarray]:
+    """Monthly lines of every lease in the batch, each (S, M), on month-start ``dates`` (S, M).
+
+    With ``levered=False`` the debt lines and levered flows are left out (the unlevered lines do not depend on
+    them), which is what the mine-or-lease comparison values.
+    """
     f = batch.fields
     col = {name: value[:, None] for name, value in f.items()}
     S, M = dates.shape
@@ -359,6 +391,9 @@ def _kernel(batch: _Batch, dates: np.ndarray) -> dict[str, np.ndarray]:
     at_end = m == lease_end
     residual = exit_value * at_end
     unlevered = noi - capex + residual
+    if not levered:
+        return {"critical_it_mw_online": online_mw, "rent_revenue_usd": rent_revenue, "noi_usd": noi,
+                "capex_usd": capex, "residual_value_usd": residual, "unlevered_cash_flow_usd": unlevered}
 
     debt = _debt(col, capex, noi, m, k, lease_end)
     levered = unlevered + debt["debt_draw_usd"] - debt["debt_fees_usd"] - debt["interest_paid_usd"] \
@@ -459,9 +494,9 @@ def lease_cash_flows(inputs: Sequence[LeaseInputs], months: int) -> dict[str, np
     starts = {x.start_month for x in inputs}
     if len(starts) != 1:
         raise HashleaseError("construction_start", sorted(str(x) for x in starts), "one month for every lease")
-    batch = _Batch.of(inputs)
+    batch = LeaseBatch.of(inputs)
     horizon = max(batch.horizon_months, months)
-    lines = _kernel(batch, _month_dates(inputs, horizon))
+    lines = lease_lines(batch, _month_dates(inputs, horizon))
     rows = np.array([_rows(x) for x in inputs])[:, None]
     live = np.arange(months)[None, :] < rows
     return {name: np.where(live, lines[name][:, :months], 0.0) for name in SCHEDULE_COLUMNS
@@ -488,9 +523,9 @@ def lease_schedule(inputs: LeaseInputs) -> pd.DataFrame:
     >>> round(table["capex_usd"].sum()), round(table.loc["2026-07-01", "rent_revenue_usd"])
     (100000000, 1300000)
     """
-    batch = _Batch.of([inputs])
+    batch = LeaseBatch.of([inputs])
     dates = _month_dates([inputs], batch.horizon_months)
-    lines = _kernel(batch, dates)
+    lines = lease_lines(batch, dates)
     rows = _rows(inputs)
     frame = pd.DataFrame({name: lines[name][0, :rows] for name in SCHEDULE_COLUMNS},
                          index=pd.DatetimeIndex(dates[0, :rows], name="date"))
@@ -565,9 +600,9 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     for i, item in enumerate(inputs):
         if not isinstance(item, LeaseInputs):
             raise HashleaseError(f"inputs[{i}]", type(item).__name__, "a LeaseInputs")
-    batch = _Batch.of(inputs)
+    batch = LeaseBatch.of(inputs)
     dates = _month_dates(inputs, batch.horizon_months)
-    lines = _kernel(batch, dates)
+    lines = lease_lines(batch, dates)
     S, M = dates.shape
     f = batch.fields
     rows = np.array([_rows(x) for x in inputs])
@@ -601,9 +636,7 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     unlevered = lines["unlevered_cash_flow_usd"]
     levered = lines["levered_cash_flow_usd"]
     cumulative = np.where(live, lines["cumulative_unlevered_usd"], np.nan)
-    was_negative = np.minimum.accumulate(np.nan_to_num(cumulative, nan=np.inf), axis=1) < 0
-    paid_back = (cumulative >= 0) & was_negative
-    payback = np.where(paid_back.any(axis=1), paid_back.argmax(axis=1), -1)
+    payback = payback_month(np.where(live, unlevered, 0.0))
 
     total_capex = f["capex_usd_per_mw"] * f["critical_it_mw"]
     # stabilised year: 12 months from the later of the last phase ready and the end of free rent
@@ -642,8 +675,8 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
         "levered_npv_usd": pv(levered, f["equity_rate"]),
         "unlevered_irr_per_year_frac": rate_of_return(unlevered, "unlevered"),
         "levered_irr_per_year_frac": rate_of_return(levered, "levered"),
-        "payback_month": [int(p) if p >= 0 else None for p in payback],
-        "payback_date": [dates[s, p].item() if p >= 0 else None for s, p in enumerate(payback)],
+        "payback_month": [int(p) if np.isfinite(p) else None for p in payback.month],
+        "payback_date": [dates[s, int(p)].item() if np.isfinite(p) else None for s, p in enumerate(payback.month)],
         "yield_on_cost_frac": stabilised_noi / total_capex,
         "total_capex_usd": total_capex,
         "peak_unlevered_funding_usd": np.maximum(0.0, -np.nanmin(cumulative, axis=1)),
@@ -656,8 +689,8 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
         "year_one_rent_usd_per_kw_month": year_one,
         "year_one_rent_usd_per_mw_year": year_one * 12_000.0,
     })
-    for s in range(S):
-        if frame.at[s, "payback_month"] is None:
-            notes[s].append("payback: cumulative unlevered cash flow never turns non-negative within the lease")
+    for s, why in enumerate(payback.reason):
+        if why:
+            notes[s].append(f"payback: {why}")
     frame["notes"] = [tuple(n) for n in notes]
     return frame

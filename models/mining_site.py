@@ -19,6 +19,7 @@ switched off in a month whose revenue would not cover its power bill; opex is pa
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -32,7 +33,7 @@ from .fleet import asic_model
 from .vintages import ResaleTier
 
 __all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_cash_flows_hourly",
-           "mining_schedule"]
+           "mining_schedule", "site_parameters", "mining_lines", "switch_off", "aged_fleet_value_usd"]
 
 
 class FleetLine(InputModel):
@@ -141,29 +142,32 @@ class MiningSiteInputs(InputModel):
                                  "the site has")
         return self
 
-    @property
+    @cached_property
     def fleet_hashrate_th_s(self) -> float:
         """Total hashrate of the fleet. [TH/s]"""
         return sum(line.hashrate_th_s for line in self.fleet)
 
-    @property
+    @cached_property
     def fleet_efficiency_j_per_th(self) -> float:
         """Hashrate-weighted efficiency. [J/TH]"""
         return sum(line.hashrate_th_s * line.efficiency_j_per_th for line in self.fleet) / self.fleet_hashrate_th_s
 
-    @property
+    @cached_property
     def fleet_site_mw(self) -> float:
         """Fleet power at the meter (machine power x PUE). [MW]"""
         return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / 1e6
 
-    @property
+    @cached_property
     def fleet_resale_value_usd(self) -> float:
         """What the fleet would sell for at the start, each line aged by its age, at its tier. [USD]"""
-        return float(_aged_fleet_value(_site_arrays([self]), np.zeros((1, 1)))[0, 0])
+        return float(aged_fleet_value_usd(site_parameters([self]), np.zeros((1, 1)))[0, 0])
 
 
-def _site_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
-    """The sites' parameters as (sites, 1) columns, so the monthly lines broadcast over months."""
+def site_parameters(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
+    """The sites' parameters as (sites, 1) columns (fleet lines and tiers (sites, k)), for :func:`mining_lines`.
+
+    Every entry has the sites along its first axis, so ``{k: v[index]}`` gathers sites for many scenarios.
+    """
     def column(values):
         return np.array(values, dtype=float)[:, None]
 
@@ -214,8 +218,11 @@ def _line_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
             "efficiency0": (th * efficiency).sum(axis=1, keepdims=True) / th0}
 
 
-def _aged_fleet_value(p: dict[str, np.ndarray], years: np.ndarray) -> np.ndarray:
-    """Resale value (USD) of the fleet in service at the start, ``years`` later (1, months): line by line."""
+def aged_fleet_value_usd(p: dict[str, np.ndarray], years: np.ndarray) -> np.ndarray:
+    """Resale value of the fleet in service at the start, ``years`` later (1, months), line by line. [USD]
+
+    ``p`` is :func:`site_parameters`; the result is (sites, months).
+    """
     value = 0.0
     for j in range(p["line_th0"].shape[1]):
         th = p["line_th0"][:, j:j + 1] * (1.0 - p["dh"]) ** years
@@ -250,11 +257,12 @@ def _resale_price(p: dict[str, np.ndarray], efficiency: np.ndarray) -> np.ndarra
     return np.take_along_axis(p["tier_prices"], index, axis=1)
 
 
-def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
-           first_calendar_month: int | None = None) -> dict[str, np.ndarray]:
-    """Monthly lines for parameter columns ``p`` (sites or 1, 1), hashprice ``h`` and ``days`` (rows, months).
+def mining_lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
+                 first_calendar_month: int | None = None) -> dict[str, np.ndarray]:
+    """Monthly lines before switch-off, for :func:`site_parameters` ``p``, hashprice ``h`` and ``days`` (rows, months).
 
     ``first_calendar_month`` (1-12) is the calendar month of month 0, needed by monthly power price profiles.
+    Revenue is proportional to ``scale`` (and to ``h``); power, opex, capex and salvage do not depend on either.
     """
     months = np.broadcast_shapes(h.shape, days.shape)[-1]
     m = np.arange(months)[None, :]
@@ -288,7 +296,7 @@ def _lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
         price = price * p["profile"][:, (first_calendar_month - 1 + m[0]) % 12]
     power = th_s * efficiency / 1e3 * p["pue"] * hours * running * price
     # resale of the machines in service: the first fleet line by line (each at its own tier), later ones as one
-    value = np.where(first, _aged_fleet_value(p, m / 12.0) if first.any() else 0.0,
+    value = np.where(first, aged_fleet_value_usd(p, m / 12.0) if first.any() else 0.0,
                      th_s * _resale_price(p, efficiency))
     resale = value / th_s                                # USD per TH/s, blended over lines
     previous_value = np.concatenate([value[:, :1], value[:, :-1]], axis=1)
@@ -314,7 +322,9 @@ def _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale):
     return h, days, scale, shape
 
 
-def _shut_down(lines: dict[str, np.ndarray], shut_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def switch_off(lines: dict[str, np.ndarray], shut_down: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue and power after the switch-off rule: where ``shut_down``, months whose revenue would not cover
+    their power bill mine nothing and pay no power (opex is still paid). [USD]"""
     on = (lines["revenue"] >= lines["power"]) | (shut_down == 0)
     return np.where(on, lines["revenue"], 0.0), np.where(on, lines["power"], 0.0)
 
@@ -352,9 +362,9 @@ def mining_cash_flows(site: MiningSiteInputs, hashprice_usd_per_ph_day: np.ndarr
     [[620000.0, 560000.0], [0.0, 0.0]]
     """
     h, days, scale, shape = _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale)
-    params = _site_arrays([site])
-    lines = _lines(params, h, days, scale, first_calendar_month=first_calendar_month)
-    revenue, power = _shut_down(lines, params["shut_down"])
+    params = site_parameters([site])
+    lines = mining_lines(params, h, days, scale, first_calendar_month=first_calendar_month)
+    revenue, power = switch_off(lines, params["shut_down"])
     return _result(lines, revenue, power, (max(shape[0], 1), shape[1]))
 
 
@@ -375,9 +385,9 @@ def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per
     if shape[0] not in (1, len(sites)):
         raise HashleaseError("hashprice_usd_per_ph_day", f"{shape[0]} paths", f"one path, or one per site "
                              f"({len(sites)})")
-    params = _site_arrays(sites)
-    lines = _lines(params, h, days, 1.0, first_calendar_month=first_calendar_month)
-    revenue, power = _shut_down(lines, params["shut_down"])
+    params = site_parameters(sites)
+    lines = mining_lines(params, h, days, 1.0, first_calendar_month=first_calendar_month)
+    revenue, power = switch_off(lines, params["shut_down"])
     return _result(lines, revenue, power, (len(sites), shape[1]))
 
 
@@ -409,7 +419,7 @@ def mining_cash_flows_hourly(site: MiningSiteInputs, hashprice_usd_per_ph_day: n
     months = shape[1]
     if len(monthly_power.hours) != months:
         raise HashleaseError("monthly_power", f"{len(monthly_power.hours)} months", f"one per month ({months})")
-    params = dict(_site_arrays([site]))
+    params = dict(site_parameters([site]))
     curve_share = (monthly_power.hours_mined / monthly_power.hours)[None, :]
     params["curtail_share"] = 1.0 - curve_share
     params["curtail_hours"] = np.full((1, 1), np.nan)
@@ -417,8 +427,8 @@ def mining_cash_flows_hourly(site: MiningSiteInputs, hashprice_usd_per_ph_day: n
     params["power_price"] = mean_price[None, :]
     params["escalator"] = np.zeros((1, 1))
     params["has_profile"] = np.zeros((1, 1))           # the curve's prices replace any monthly profile
-    lines = _lines(params, h, days, 1.0)
-    revenue, power = _shut_down(lines, params["shut_down"])
+    lines = mining_lines(params, h, days, 1.0)
+    revenue, power = switch_off(lines, params["shut_down"])
     out = _result(lines, revenue, power, (max(shape[0], 1), months))
     load_mw = lines["th_s"] * lines["efficiency"] / 1e6 * params["pue"]
     credit = load_mw * monthly_power.curtailment_credit_usd_per_mw[None, :] * params["uptime"]

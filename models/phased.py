@@ -29,7 +29,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
-from .compare import SiteComparisonInputs, _irr_or_none, _payback
+from .comparison import SiteComparisonInputs
 from ._validate import check_range
 from .errors import HashleaseError
 from .finance import xnpv
@@ -37,6 +37,7 @@ from .lease import lease_cash_flows
 from .mining_site import mining_cash_flows, mining_cash_flows_hourly
 from .power import MonthlyPower
 from .projection import project_market
+from .returns import investment_irr, payback_month
 
 __all__ = ["ConversionPhase", "PhasedSiteInputs", "PhasedResult", "phased_site", "compare_three_options",
            "breakeven_cutover_shift_months"]
@@ -223,7 +224,10 @@ def phased_site(inputs: PhasedSiteInputs, *, monthly_power: MonthlyPower | None 
     valuation = np.datetime64(site.valuation_date or site.start, "D")
     npv = float(xnpv(site.discount_rate_per_year_frac, np.concatenate([[0.0], net]),
                      np.concatenate([[valuation], dates])))
-    return PhasedResult(schedule, npv, _irr_or_none(net, dates), _payback(np.cumsum(net)))
+    irr = float(investment_irr(net[None, :], dates).rate[0])
+    payback = float(payback_month(net).month[0])
+    return PhasedResult(schedule, npv, irr if np.isfinite(irr) else None,
+                        int(payback) if np.isfinite(payback) else None)
 
 
 def _full_conversion(inputs: PhasedSiteInputs) -> PhasedSiteInputs:

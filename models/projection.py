@@ -20,7 +20,7 @@ Hashprice is the static formula applied month by month,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .errors import HashleaseError
 from .subsidy import HALVING_INTERVAL_BLOCKS, INITIAL_SUBSIDY_SAT, SATS_PER_BTC
 from .units import SECONDS_PER_DAY
 
-__all__ = ["MarketProjection", "hashprice_projection", "project_market", "cumulative_subsidy_btc",
+__all__ = ["MarketProjection", "hashprice_projection", "project_market", "project_markets", "cumulative_subsidy_btc",
            "RETARGET_LAG_MONTHS"]
 
 TWO_32 = float(2**32)
@@ -153,52 +153,118 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
     (2, 12)
     """
     n = months or p.months
+    paths = 1
     if btc_price_usd is not None:
         btc_price_usd = np.asarray(btc_price_usd, dtype=float)
         if btc_price_usd.ndim != 2 or btc_price_usd.shape[1] != n:
             raise HashleaseError("btc_price_usd", f"shape {btc_price_usd.shape}", f"(paths, {n}) price paths")
-    dates = _month_dates(p.start, n + 1)
-    seconds = (dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY
-    m = np.arange(n, dtype=float)
-    if difficulty_growth_per_month_frac is not None or p.hashrate_path_eh_s is None:
-        growth = (np.asarray(difficulty_growth_per_month_frac, dtype=float)[:, None]
-                  if difficulty_growth_per_month_frac is not None
-                  else np.array([[p.difficulty_growth_per_month_frac or 0.0]]))
-        difficulty = p.difficulty * (1.0 + growth) ** m
-        hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
-    else:
-        path = _path(p, "hashrate_path_eh_s", n) * 1e18
+        paths = btc_price_usd.shape[0]
+    if difficulty_growth_per_month_frac is not None:
+        difficulty_growth_per_month_frac = np.asarray(difficulty_growth_per_month_frac, dtype=float).reshape(-1)
+        paths = max(paths, difficulty_growth_per_month_frac.size)
+    columns = _columns([p], n)
+    columns = {name: np.broadcast_to(value, (paths,) + value.shape[1:]) for name, value in columns.items()}
+    if difficulty_growth_per_month_frac is not None:
+        columns["growth"] = np.broadcast_to(difficulty_growth_per_month_frac[:, None], (paths, 1))
+        columns["hashrate_path"] = np.full((paths, 1), np.nan)
+    if btc_price_usd is not None:
+        columns["price_path"] = btc_price_usd
+    return _project(columns, p.start, n)
+
+
+def project_markets(markets: Sequence[MarketProjection], *, months: int) -> dict[str, np.ndarray]:
+    """The projections of many markets starting in the same month, one row each, in one vectorised pass.
+
+    Row ``i`` equals ``project_market(markets[i], months=months)``; the markets may mix the alternatives
+    (growth or hashrate path, price level or path, fee modes).
+
+    Examples
+    --------
+    >>> base = dict(start="2026-01-01", months=12, difficulty=100e12, block_height=1_050_000, fees_btc_per_block=0.0)
+    >>> rows = project_markets([MarketProjection(**base, btc_price_usd=p) for p in (50_000, 100_000)], months=12)
+    >>> [round(float(x), 2) for x in rows["hashprice_usd_per_ph_day"][:, 0]]
+    [15.72, 31.43]
+    """
+    markets = list(markets)
+    starts = {np.datetime64(x.start, "M") for x in markets}
+    if len(starts) != 1:
+        raise HashleaseError("markets", f"{len(starts)} start months", "markets starting in the same month")
+    return _project(_columns(markets, months), markets[0].start, months)
+
+
+def _stack(markets: Sequence[MarketProjection], name: str, months: int) -> np.ndarray:
+    """A path field as (markets, months); NaN rows where a market has no such path."""
+    out = np.full((len(markets), months), np.nan)
+    for i, x in enumerate(markets):
+        values = getattr(x, name)
+        if values is not None:
+            if len(values) < months:
+                raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})")
+            out[i] = values[:months]
+    return out
+
+
+def _columns(markets: Sequence[MarketProjection], months: int) -> dict[str, np.ndarray]:
+    """The markets' inputs as (markets, 1) columns, paths as (markets, months) (NaN where not given)."""
+    def column(values) -> np.ndarray:
+        return np.array(values, dtype=float)[:, None]
+
+    return {
+        "difficulty": column([x.difficulty for x in markets]),
+        "block_height": column([x.block_height for x in markets]),
+        "growth": column([x.difficulty_growth_per_month_frac or 0.0 for x in markets]),
+        "hashrate_path": (_stack(markets, "hashrate_path_eh_s", months)
+                          if any(x.hashrate_path_eh_s is not None for x in markets) else np.full((len(markets), 1), np.nan)),
+        "price": column([np.nan if x.btc_price_usd is None else x.btc_price_usd for x in markets]),
+        "price_growth": column([x.btc_price_growth_per_year_frac or 0.0 for x in markets]),
+        "price_path": (_stack(markets, "btc_price_path_usd", months)
+                       if any(x.btc_price_path_usd is not None for x in markets) else np.full((len(markets), 1), np.nan)),
+        "fees": column([np.nan if x.fees_btc_per_block is None else x.fees_btc_per_block for x in markets]),
+        "fees_path": (_stack(markets, "fees_path_btc_per_block", months)
+                      if any(x.fees_path_btc_per_block is not None for x in markets) else np.full((len(markets), 1), np.nan)),
+        "fee_share": column([np.nan if x.fee_share_frac is None else x.fee_share_frac for x in markets]),
+    }
+
+
+def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.ndarray]:
+    """The monthly projection of columns ``c`` (rows of markets or paths), every row from ``start``."""
+    rows = c["difficulty"].shape[0]
+    dates = _month_dates(start, n + 1)
+    seconds = ((dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY)[None, :]
+    m = np.arange(n, dtype=float)[None, :]
+    growth = c["growth"]
+    difficulty = c["difficulty"] * (1.0 + growth) ** m
+    hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
+    on_path = ~np.isnan(c["hashrate_path"][:, 0])
+    if on_path.any():
+        path = c["hashrate_path"][on_path] * 1e18
         if n > 1:
             ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
         else:
             ratio = np.ones_like(path)
-        hashrate = path
         # difficulty trails the path by one retarget lag; month 0 keeps today's difficulty, and the first
         # retarget (within two weeks) brings it to the path
-        difficulty = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
-        difficulty[:, 0] = p.difficulty
+        trailing = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
+        trailing[:, 0] = c["difficulty"][on_path, 0]
+        difficulty, hashrate = np.array(np.broadcast_to(difficulty, (rows, n))), np.array(
+            np.broadcast_to(hashrate, (rows, n)))
+        difficulty[on_path], hashrate[on_path] = trailing, path
     interval = difficulty * TWO_32 / hashrate
     blocks = seconds / interval
-    height = p.block_height + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
-                                             axis=1)
+    height = c["block_height"] + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
+                                                axis=1)
     subsidy = (cumulative_subsidy_btc(height + blocks) - cumulative_subsidy_btc(height)) / blocks
-    if btc_price_usd is not None:
-        price = btc_price_usd
-    elif p.btc_price_path_usd is not None:
-        price = _path(p, "btc_price_path_usd", n)
-    else:
-        price = p.btc_price_usd * (1.0 + (p.btc_price_growth_per_year_frac or 0.0)) ** (m / 12.0)[None, :]
-    if p.fee_share_frac is not None:
-        fees = subsidy * p.fee_share_frac / (1.0 - p.fee_share_frac)
-    elif p.fees_path_btc_per_block is not None:
-        fees = _path(p, "fees_path_btc_per_block", n)
-    else:
-        fees = np.full((1, n), float(p.fees_btc_per_block))
-    shape = np.broadcast_shapes(difficulty.shape, price.shape, fees.shape, subsidy.shape)
+    level = c["price"] * (1.0 + c["price_growth"]) ** (m / 12.0)
+    price = np.where(np.isnan(c["price_path"]), level, c["price_path"]) if not np.isnan(c["price_path"]).all() \
+        else level
+    fixed_fees = np.where(np.isnan(c["fees_path"]), c["fees"], c["fees_path"])
+    share = c["fee_share"]
+    fees = np.where(np.isnan(share), fixed_fees, subsidy * np.nan_to_num(share) / (1.0 - np.nan_to_num(share)))
+    shape = (rows, n)
     reward = subsidy + fees
     btc_per_ph_day = 1e15 * SECONDS_PER_DAY / (difficulty * TWO_32) * reward
     out = {
-        "days_in_month": np.broadcast_to(seconds / SECONDS_PER_DAY, shape),
+        "days_in_month": seconds / SECONDS_PER_DAY,
         "difficulty": difficulty, "network_hashrate_eh_s": hashrate / 1e18, "block_interval_s": interval,
         "blocks_in_month": blocks, "block_height_start": height, "subsidy_btc_per_block": subsidy,
         "fees_btc_per_block": fees, "reward_btc_per_block": reward, "btc_price_usd": price,

@@ -223,24 +223,8 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
 
 def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
     """``base`` with all of the scenario's overrides applied, then validated once (so related inputs, such as a
-    start date in two blocks, can move together)."""
-    data = base.model_dump()
-    for path, value in scenario.overrides:
-        if _PHASE.match(path):
-            continue
-        head, _, rest = path.partition(".")
-        if head not in m.SiteComparisonInputs.model_fields or (not rest and head in BLOCKS) or (
-                rest and head not in BLOCKS):
-            raise HashleaseError("input", path, "a dotted input: market.<field>, mining.<field>, lease.<field> or "
-                                 "discount_rate_per_year_frac")
-        if rest:
-            block = type(getattr(base, head))
-            if rest not in block.model_fields:
-                raise HashleaseError("input", path, f"a field of {head}: " + ", ".join(block.model_fields))
-            data[head][rest] = value
-        else:
-            data[head] = value
-    return m.SiteComparisonInputs(**data)
+    start date in two blocks, can move together); only what changed is validated again."""
+    return m.with_inputs(base, [(path, value) for path, value in scenario.overrides if not _PHASE.match(path)])
 
 
 def base_phases(template: str | Path) -> dict[str, Any]:
@@ -276,179 +260,44 @@ def _phased_npv(inputs: m.SiteComparisonInputs, phased: dict[str, Any], scenario
 
 # --- the model engine -----------------------------------------------------------------------------------
 
-def _payback(flows: np.ndarray) -> np.ndarray:
-    cumulative = np.cumsum(flows, axis=1)
-    was_negative = np.minimum.accumulate(cumulative, axis=1) < 0
-    hit = (cumulative >= 0) & was_negative
-    return np.where(hit.any(axis=1), hit.argmax(axis=1).astype(float), np.nan)
-
-
-def _irrs(flows: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    try:
-        return np.atleast_1d(m.xirr(flows, dates)).astype(float)
-    except HashleaseError:
-        out = np.full(len(flows), np.nan)
-        for i, row in enumerate(flows):
-            try:
-                out[i] = m.xirr(row, dates)
-            except HashleaseError:
-                pass
-        return out
-
-
-def _investment_irr(flows: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """XIRR where the flows are an investment (XNPV falling through the rate), as compare_site reports it."""
-    rates = _irrs(flows, dates)
-    ok = np.isfinite(rates)
-    if ok.any():
-        step = 1e-6 * np.maximum(1.0, np.abs(rates[ok]))
-        falling = m.xnpv(rates[ok] + step, flows[ok], dates) < m.xnpv(rates[ok] - step, flows[ok], dates)
-        rates[np.flatnonzero(ok)[~falling]] = np.nan
-    return rates
-
-
-def _group_values(inputs: list[m.SiteComparisonInputs]) -> dict[str, np.ndarray]:
-    """Summary outputs of comparisons sharing start, horizon and market structure, vectorised."""
-    from hashlease.models.compare import SOLVE_TOLERANCE, _fleet_sale
-    from hashlease.models.lease import lease_cash_flows
-    from hashlease.models.mining_site import _lines, _site_arrays
-
-    first = inputs[0]
-    horizon, count = first.horizon, len(inputs)
-    dates = (np.datetime64(first.start, "M") + np.arange(horizon)).astype("datetime64[D]")
-    valuation = np.array([np.datetime64(x.valuation_date or x.start, "D") for x in inputs])
-    years = (dates[None, :] - valuation[:, None]).astype(float) / 365.0
-    rate = np.array([x.discount_rate_per_year_frac for x in inputs])[:, None]
-    discount = (1.0 + rate) ** -years
-
-    start_price = np.array([x.market.starting_btc_price_usd for x in inputs])
-    growth = np.array([x.market.btc_price_growth_per_year_frac or 0.0 for x in inputs])
-    t = np.arange(horizon) / 12.0
-    if first.market.btc_price_path_usd is not None:
-        price = np.array([x.market.btc_price_path_usd[:horizon] for x in inputs], dtype=float)
-    else:
-        price = start_price[:, None] * (1.0 + growth[:, None]) ** t[None, :]
-    difficulty_growth = None
-    if first.market.hashrate_path_eh_s is None:
-        difficulty_growth = np.array([x.market.difficulty_growth_per_month_frac or 0.0 for x in inputs])
-    market = m.project_market(first.market, months=horizon, btc_price_usd=price,
-                              difficulty_growth_per_month_frac=difficulty_growth)
-    params = _site_arrays([x.mining for x in inputs])
-    lines = _lines(params, market["hashprice_usd_per_ph_day"], market["days_in_month"][:1], 1.0,
-                   first_calendar_month=first.start.month)
-    fixed = -lines["opex"] - lines["capex"] + lines["salvage"]
-    revenue, power, shut = lines["revenue"], lines["power"], params["shut_down"] > 0
-
-    def mining_npv(scale: np.ndarray) -> np.ndarray:
-        scaled = revenue * scale[:, None]
-        on = (scaled >= power) | ~shut
-        net = np.where(on, scaled - power, 0.0) + fixed
-        return np.sum(net * discount, axis=1)
-
-    leases = [x.lease for x in inputs]
-    lease_flows = lease_cash_flows(leases, horizon)["unlevered_cash_flow_usd"]
-    lease_flows[:, 0] += np.array([_fleet_sale(x) for x in inputs])
-    lease_npv = np.sum(lease_flows * discount, axis=1)
-    ones = np.ones(count)
-    mining = mining_npv(ones)
-
-    # break-even BTC price: mining NPV is non-decreasing in the price level k; bisect all scenarios at once
-    scale = np.maximum(np.abs(lease_npv), 1.0)
-    at_zero = mining_npv(np.zeros(count)) - lease_npv
-    solvable = at_zero <= SOLVE_TOLERANCE * scale
-    low, high = np.zeros(count), np.ones(count)
-    for _ in range(200):
-        short = (mining_npv(high) - lease_npv < 0) & solvable
-        if not short.any():
-            break
-        low, high = np.where(short, high, low), np.where(short, high * 2.0, high)
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        below = mining_npv(mid) - lease_npv < 0
-        low, high = np.where(below, mid, low), np.where(below, high, mid)
-        if np.all(high - low <= 1e-14 * np.maximum(1.0, high)):
-            break
-    breakeven_price = np.where(solvable, 0.5 * (low + high) * start_price, np.nan)
-
-    # break-even rent: the lease's NPV is affine in its rent; solve, then check and fall back where it is not
-    rents = np.array([x.lease.rent_usd_per_kw_month for x in inputs])
-
-    def lease_npv_at(rent: np.ndarray) -> np.ndarray:
-        variants = [x.lease.replace(rent_usd_per_kw_month=float(r)) for x, r in zip(inputs, rent)]
-        flows = lease_cash_flows(variants, horizon)["unlevered_cash_flow_usd"]
-        flows[:, 0] += np.array([_fleet_sale(x) for x in inputs])
-        return np.sum(flows * discount, axis=1)
-
-    step = np.where(rents * 1.01 <= 10_000, 0.01, -0.01) * rents  # a small move that stays a valid rent
-    try:
-        moved = lease_npv_at(rents + step)
-        slope = (moved - lease_npv) / step
-    except HashleaseError:
-        slope = np.full(count, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rent = rents + (mining - lease_npv) / slope
-    rent = np.where(np.isfinite(rent) & (rent > 0) & (rent <= 10_000), rent, np.nan)
-    try:
-        check = lease_npv_at(np.where(np.isfinite(rent), rent, rents))
-    except HashleaseError:
-        check = np.full(count, np.nan)
-    miss = ~np.isfinite(check) | (np.isfinite(rent) & (np.abs(check - mining) > SOLVE_TOLERANCE *
-                                                        np.maximum(np.abs(mining), 1.0)))
-    for i in np.flatnonzero(miss):
-        try:
-            rent[i] = m.breakeven_rent_vs_mining(inputs[i])
-        except HashleaseError:
-            rent[i] = np.nan
-    return {
-        "hashprice_now_usd_per_ph_day": market["hashprice_usd_per_ph_day"][:, 0] * ones,
-        "mining_npv_usd": mining, "lease_npv_usd": lease_npv, "npv_difference_usd": lease_npv - mining,
-        "lease_irr_per_year_frac": _investment_irr(lease_flows, dates),
-        "lease_payback_month": _payback(lease_flows),
-        "breakeven_btc_price_usd": breakeven_price, "breakeven_rent_usd_per_kw_month": rent,
-    }
-
-
-def _group_key(inputs: m.SiteComparisonInputs) -> tuple:
-    market = inputs.market.model_dump(exclude={"btc_price_usd", "btc_price_growth_per_year_frac",
-                                               "difficulty_growth_per_month_frac", "months"})
-    return (inputs.horizon, str(inputs.start), json.dumps(market, default=str, sort_keys=True),
-            inputs.market.btc_price_path_usd is None)
-
-
 def model_chunk(base_json: str, scenarios: Sequence[Scenario], phased: dict[str, Any] | None = None
                 ) -> list[dict[str, Any]]:
-    """Summary outputs of ``scenarios`` (one dict each: name, outputs or error), vectorised by group.
+    """Summary outputs of ``scenarios`` (one dict each: name, outputs or error), valued in one pass of the models'
+    decision kernel (:func:`hashlease.models.value_comparisons`).
 
-    With ``phased`` (from :func:`base_phases`) each scenario also gets the phased plan's NPV.
+    With ``phased`` (from :func:`base_phases`) each scenario also gets the phased plan's NPV. An output a scenario
+    has no value for (no break-even, no IRR) is left empty and its reason is given in ``notes``; a scenario with
+    no value at all has its reason in ``error``.
     """
     base = m.SiteComparisonInputs.model_validate_json(base_json)
     rows: dict[str, dict[str, Any]] = {}
-    groups: dict[tuple, list[tuple[Scenario, m.SiteComparisonInputs]]] = {}
+    valid: list[tuple[Scenario, m.SiteComparisonInputs]] = []
     for scenario in scenarios:
         try:
-            inputs = scenario_inputs(base, scenario)
+            valid.append((scenario, scenario_inputs(base, scenario)))
         except HashleaseError as exc:
             rows[scenario.name] = {"scenario": scenario.name, "error": str(exc)}
-            continue
-        groups.setdefault(_group_key(inputs), []).append((scenario, inputs))
-    for members in groups.values():
-        try:
-            with np.errstate(all="ignore"):
-                values = _group_values([inputs for _, inputs in members])
-        except HashleaseError:
-            if len(members) == 1:
-                raise
-            for scenario, _ in members:  # isolate the failing scenario(s)
-                rows.update({r["scenario"]: r for r in model_chunk(base_json, [scenario], phased)})
-            continue
-        for i, (scenario, inputs) in enumerate(members):
-            row = {"scenario": scenario.name, **{
-                k: (None if not math.isfinite(float(v[i])) else float(v[i])) for k, v in values.items()}}
+    if valid:
+        values = m.value_comparisons([inputs for _, inputs in valid])
+        for i, (scenario, inputs) in enumerate(valid):
+            if values.errors[i] is not None:
+                rows[scenario.name] = {"scenario": scenario.name, "error": str(values.errors[i])}
+                continue
+            row: dict[str, Any] = {"scenario": scenario.name}
+            reasons = []
+            for name in OUTPUTS:
+                value = float(values.values[name][i])
+                row[name] = value if math.isfinite(value) else None
+                if row[name] is None:
+                    reasons.append(f"{name}: {values.reason(name, i)}")
             if phased is not None:
                 try:
                     row["phased_npv_usd"] = _phased_npv(inputs, phased, scenario)
                 except HashleaseError as exc:
                     row = {"scenario": scenario.name, "error": str(exc)}
+                    reasons = []
+            if reasons:
+                row["notes"] = "; ".join(reasons)
             rows[scenario.name] = row
     return [rows[s.name] for s in scenarios]
 
@@ -632,11 +481,12 @@ def _write_summary(outdir: Path, rows: list[dict[str, Any]], phased: bool = Fals
     from hashlease.atomic import atomic_path
 
     outputs = [*OUTPUTS, *(PHASED_OUTPUT if phased else {})]
-    columns = ["scenario", *outputs, "error"]
+    columns = ["scenario", *outputs, "notes", "error"]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
     for name in outputs:
         frame[name] = pd.to_numeric(frame[name], errors="coerce")
     frame["error"] = frame["error"].astype("string")
+    frame["notes"] = frame["notes"].astype("string")
     for suffix, write in ((".csv", lambda p: frame.to_csv(p, index=False)),
                           (".parquet", lambda p: frame.to_parquet(p, index=False))):
         with atomic_path(outdir / f"summary{suffix}") as temporary:

@@ -16,7 +16,7 @@ import pytest
 from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, MonteCarloSpec,
                               breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease, breakeven_rent_vs_mining,
                               compare_site, example_comparison, hashprice_projection, mining_schedule, monte_carlo,
-                              sensitivity_grid, tornado, with_input)
+                              sensitivity_grid, tornado, with_input, with_inputs)
 
 FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050_000, btc_price_usd=100_000,
             fees_btc_per_block=0.0)
@@ -265,10 +265,13 @@ def test_same_seed_same_answer_and_chunking_changes_nothing(base):
 
 def test_gbm_mean_matches_the_stated_drift(base):
     # E[P_t] = P_0 (1 + g)^t: with 20,000 paths the sample mean of mining revenue's driver is within 2%
-    from hashlease.models.compare import _draws
+    from hashlease.models.monte_carlo import draw_block
     spec = MonteCarloSpec(paths=20_000, seed=5, btc_volatility_per_year_frac=0.5, btc_drift_per_year_frac=0.1)
-    price, *_ = _draws(base, spec, np.random.default_rng(5), 20_000)
-    assert price[:, 60].mean() == pytest.approx(93_450 * 1.1**5, rel=0.02)  # 5 years; sd of the mean ~0.9%
+    price, *_ = draw_block(base, spec, 0, 20_000)
+    # 5 years: a lognormal with sd/mean = sqrt(exp(0.5^2 x 5) - 1) = 1.58, so the mean of 20,000 paths has a
+    # standard error of 1.1%; four standard errors bound it
+    sample = price[:, 60]
+    assert abs(sample.mean() - 93_450 * 1.1**5) < 4 * sample.std() / np.sqrt(sample.size)
 
 
 # --- bad input -------------------------------------------------------------------------------------------
@@ -292,7 +295,7 @@ def test_gbm_mean_matches_the_stated_drift(base):
     (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S21"}]}), "fleet[0].units", "exactly one"),
     (lambda: MonteCarloSpec(paths=10, seed=1, lease_delay_months_choices=(0, 6), lease_delay_probabilities=(1.0,)),
      "lease_delay_probabilities", "one probability >= 0 per delay choice"),
-    (lambda: with_input(example_comparison(), "lease.rent", 100), "path", "a field of lease"),
+    (lambda: with_input(example_comparison(), "lease.rent", 100), "input", "a field of lease"),
 ], ids=["negative-volatility", "fleet-over-site-power", "refresh-period-0", "horizon-shorter-than-construction",
         "market-start-elsewhere", "no-fees", "short-price-path", "price-and-path", "difficulty-to-zero", "zero-difficulty", "unknown-asic", "fleet-line-empty",
         "delay-probabilities", "unknown-path"])
@@ -338,12 +341,9 @@ def test_horizon_before_the_lease_ends_is_refused(base):
 
 
 def test_sensitivities_share_one_horizon(base):
-    from hashlease.models.compare import _same_horizon
-    variants = _same_horizon([with_input(base, "lease.delay_months", d) for d in (0, 6)])
-    assert {v.horizon for v in variants} == {base.horizon + 6}
     bars = tornado(base).set_index("input")
     # moving the delay moves the lease only: mining's NPV over the shared horizon is the same in both bars
-    low, high = _same_horizon([with_input(base, "lease.delay_months", d) for d in (0, 6)])
+    low, high = (with_inputs(base, [("lease.delay_months", d), ("horizon_months", base.horizon + 6)]) for d in (0, 6))
     assert compare_site(low).mining_npv_usd == compare_site(high).mining_npv_usd
     assert bars.loc["lease.delay_months", "npv_difference_high_usd"] < bars.loc["lease.delay_months",
                                                                                  "npv_difference_low_usd"]
