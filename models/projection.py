@@ -15,45 +15,33 @@ The projection runs from the first day of the start month. Each month has
 
 Hashprice is the static formula applied month by month,
 :math:`h_m = 10^{15} \cdot 86\,400 / (D_m 2^{32}) \cdot (\bar{s}_m + F_m) P_m` USD per PH/s per day.
+
+Each formula comes from its module: the month grid from :mod:`.calendar`, hashrate, difficulty and block interval
+from :mod:`.difficulty`, the blended subsidy from :func:`.subsidy.cumulative_subsidy_btc` and hashprice from
+:func:`.hashprice.hashprice_btc_per_day_from_reward`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
-from .difficulty import TARGET_BLOCK_INTERVAL_S
+from .calendar import month_start_dates
+from .difficulty import difficulty_from_hashrate, mean_block_interval_s, network_hashrate
 from .errors import HashleaseError
-from .subsidy import HALVING_INTERVAL_BLOCKS, INITIAL_SUBSIDY_SAT, SATS_PER_BTC
-from .units import SECONDS_PER_DAY
+from .hashprice import hashprice_btc_per_day_from_reward
+from .subsidy import HALVING_INTERVAL_BLOCKS, cumulative_subsidy_btc
+from .units import DAYS_PER_MEAN_MONTH, HASHES_PER_UNIT, MONTHS_PER_YEAR, SECONDS_PER_DAY
 
 __all__ = ["MarketProjection", "hashprice_projection", "project_market", "cumulative_subsidy_btc",
            "RETARGET_LAG_MONTHS"]
 
-TWO_32 = float(2**32)
 #: Hashrate leads difficulty by about one retarget period (2,016 blocks ~ 14 days), in months.
-RETARGET_LAG_MONTHS = 14.0 / (365.25 / 12.0)
-
-_EPOCH_SUBSIDY_BTC = np.array([(INITIAL_SUBSIDY_SAT >> e) / SATS_PER_BTC for e in range(64)] + [0.0])
-_SUBSIDY_BEFORE_EPOCH_BTC = np.concatenate([[0.0], np.cumsum(_EPOCH_SUBSIDY_BTC * HALVING_INTERVAL_BLOCKS)])
-
-
-def cumulative_subsidy_btc(height: Any) -> np.ndarray:
-    """Total subsidy of blocks [0, height), for real-valued heights (linear within an epoch). [BTC]
-
-    Examples
-    --------
-    >>> float(cumulative_subsidy_btc(1_050_000) - cumulative_subsidy_btc(840_000))  # the 3.125 BTC epoch
-    656250.0
-    """
-    h = np.minimum(np.asarray(height, dtype=float), 64 * HALVING_INTERVAL_BLOCKS)
-    epoch = np.floor(h / HALVING_INTERVAL_BLOCKS).astype(np.int64)
-    return _SUBSIDY_BEFORE_EPOCH_BTC[epoch] + (h - epoch * HALVING_INTERVAL_BLOCKS) * _EPOCH_SUBSIDY_BTC[epoch]
+RETARGET_LAG_MONTHS = 14.0 / DAYS_PER_MEAN_MONTH
 
 
 class MarketProjection(InputModel):
@@ -134,10 +122,6 @@ def _path(p: MarketProjection, name: str, months: int) -> np.ndarray:
     return np.asarray(values[:months], dtype=float)[None, :]
 
 
-def _month_dates(start: dt.date, months: int) -> np.ndarray:
-    return (np.datetime64(start, "M") + np.arange(months)).astype("datetime64[D]")
-
-
 def project_market(p: MarketProjection, *, months: int | None = None, btc_price_usd: np.ndarray | None = None,
                    difficulty_growth_per_month_frac: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The projection's monthly arrays, shape (paths, months), for many paths at once.
@@ -157,7 +141,7 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
         btc_price_usd = np.asarray(btc_price_usd, dtype=float)
         if btc_price_usd.ndim != 2 or btc_price_usd.shape[1] != n:
             raise HashleaseError("btc_price_usd", f"shape {btc_price_usd.shape}", f"(paths, {n}) price paths")
-    dates = _month_dates(p.start, n + 1)
+    dates = month_start_dates(p.start, n + 1)
     seconds = (dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY
     m = np.arange(n, dtype=float)
     if difficulty_growth_per_month_frac is not None or p.hashrate_path_eh_s is None:
@@ -165,9 +149,10 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
                   if difficulty_growth_per_month_frac is not None
                   else np.array([[p.difficulty_growth_per_month_frac or 0.0]]))
         difficulty = p.difficulty * (1.0 + growth) ** m
-        hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
+        hashrate = network_hashrate(difficulty, unit="H") * (1.0 + growth) ** RETARGET_LAG_MONTHS
     else:
-        path = _path(p, "hashrate_path_eh_s", n) * 1e18
+        path_eh_s = _path(p, "hashrate_path_eh_s", n)
+        path = path_eh_s * HASHES_PER_UNIT["EH"]
         if n > 1:
             ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
         else:
@@ -175,9 +160,9 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
         hashrate = path
         # difficulty trails the path by one retarget lag; month 0 keeps today's difficulty, and the first
         # retarget (within two weeks) brings it to the path
-        difficulty = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
+        difficulty = difficulty_from_hashrate(path_eh_s, unit="EH") * ratio ** -RETARGET_LAG_MONTHS
         difficulty[:, 0] = p.difficulty
-    interval = difficulty * TWO_32 / hashrate
+    interval = mean_block_interval_s(difficulty, hashrate, unit="H")
     blocks = seconds / interval
     height = p.block_height + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
                                              axis=1)
@@ -187,7 +172,7 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
     elif p.btc_price_path_usd is not None:
         price = _path(p, "btc_price_path_usd", n)
     else:
-        price = p.btc_price_usd * (1.0 + (p.btc_price_growth_per_year_frac or 0.0)) ** (m / 12.0)[None, :]
+        price = p.btc_price_usd * (1.0 + (p.btc_price_growth_per_year_frac or 0.0)) ** (m / MONTHS_PER_YEAR)[None, :]
     if p.fee_share_frac is not None:
         fees = subsidy * p.fee_share_frac / (1.0 - p.fee_share_frac)
     elif p.fees_path_btc_per_block is not None:
@@ -196,10 +181,10 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
         fees = np.full((1, n), float(p.fees_btc_per_block))
     shape = np.broadcast_shapes(difficulty.shape, price.shape, fees.shape, subsidy.shape)
     reward = subsidy + fees
-    btc_per_ph_day = 1e15 * SECONDS_PER_DAY / (difficulty * TWO_32) * reward
+    btc_per_ph_day = np.asarray(hashprice_btc_per_day_from_reward(difficulty, reward, unit="PH"))
     out = {
         "days_in_month": np.broadcast_to(seconds / SECONDS_PER_DAY, shape),
-        "difficulty": difficulty, "network_hashrate_eh_s": hashrate / 1e18, "block_interval_s": interval,
+        "difficulty": difficulty, "network_hashrate_eh_s": hashrate / HASHES_PER_UNIT["EH"], "block_interval_s": interval,
         "blocks_in_month": blocks, "block_height_start": height, "subsidy_btc_per_block": subsidy,
         "fees_btc_per_block": fees, "reward_btc_per_block": reward, "btc_price_usd": price,
         "hashprice_btc_per_ph_day": btc_per_ph_day, "hashprice_usd_per_ph_day": btc_per_ph_day * price,
