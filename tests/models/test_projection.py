@@ -144,7 +144,8 @@ def test_projection_months_are_calendar_months():
     table = hashprice_projection(MarketProjection(**{**FLAT, "start": "2027-11-20", "months": 5}))
     expected = _months(dt.date(2027, 11, 1), 6)
     assert [d.date() for d in table.index] == expected[:-1]
-    assert table["days_in_month"].tolist() == [(b - a).days for a, b in zip(expected, expected[1:])]  # 30, 31, 31, 29, 31
+    # 30, 31, 31, 29 (2028 is a leap year) and 31 days
+    assert table["days_in_month"].tolist() == [(b - a).days for a, b in zip(expected, expected[1:])]
 
 
 def test_cumulative_subsidy_is_still_importable_from_the_projection():
