@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 
 from ._inputs import InputModel
 from .calendar import month_start_dates
-from .difficulty import difficulty_from_hashrate, mean_block_interval_s, network_hashrate
+from .difficulty import TARGET_TIMESPAN_S, difficulty_from_hashrate, mean_block_interval_s, network_hashrate
 from .errors import HashleaseError
 from .hashprice import hashprice_btc_per_day_from_reward
 from .subsidy import HALVING_INTERVAL_BLOCKS, cumulative_subsidy_btc
@@ -41,7 +41,7 @@ __all__ = ["MarketProjection", "hashprice_projection", "project_market", "cumula
            "RETARGET_LAG_MONTHS"]
 
 #: Hashrate leads difficulty by about one retarget period (2,016 blocks ~ 14 days), in months.
-RETARGET_LAG_MONTHS = 14.0 / DAYS_PER_MEAN_MONTH
+RETARGET_LAG_MONTHS = TARGET_TIMESPAN_S / SECONDS_PER_DAY / DAYS_PER_MEAN_MONTH
 
 
 class MarketProjection(InputModel):

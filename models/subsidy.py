@@ -144,7 +144,7 @@ def total_supply_sat() -> int:
     >>> total_supply_sat()
     2099999997690000
     """
-    return sum((INITIAL_SUBSIDY_SAT >> epoch) * HALVING_INTERVAL_BLOCKS for epoch in range(64))
+    return int(_SUBSIDY_BEFORE_EPOCH_SAT[-1])  # the subsidy table, summed over all 64 epochs in int64
 
 
 #: Subsidy of all blocks before each epoch's first block (epochs 0 to 64), exact integers. [sat]
@@ -185,8 +185,9 @@ def cumulative_subsidy_btc(block_height: Any) -> float | np.ndarray:
     """
     height = np.minimum(check_range("block_height", block_height, ge=0), 64 * HALVING_INTERVAL_BLOCKS)
     epoch = np.floor(height / HALVING_INTERVAL_BLOCKS).astype(np.int64)
-    before = _SUBSIDY_BEFORE_EPOCH_SAT[epoch] / SATS_PER_BTC
-    return result(before + (height - epoch * HALVING_INTERVAL_BLOCKS) * (_SUBSIDY_BY_EPOCH_SAT[epoch] / SATS_PER_BTC))
+    before_btc = _SUBSIDY_BEFORE_EPOCH_SAT[epoch] / SATS_PER_BTC
+    per_block_btc = _SUBSIDY_BY_EPOCH_SAT[epoch] / SATS_PER_BTC
+    return result(before_btc + (height - epoch * HALVING_INTERVAL_BLOCKS) * per_block_btc)
 
 
 def estimate_height_time(block_height: Any, reference_height: Any, reference_time: Any, *,

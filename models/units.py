@@ -9,8 +9,8 @@ from __future__ import annotations
 from ._validate import check_choice
 
 __all__ = ["HASHES_PER_UNIT", "RATE_UNITS", "SECONDS_PER_DAY", "DAYS_PER_YEAR", "HOURS_PER_DAY",
-           "MONTHS_PER_YEAR", "DAYS_PER_MEAN_MONTH", "W_PER_KW", "KW_PER_MW", "W_PER_MW", "TH_PER_PH",
-           "hashes_per_unit"]
+           "MONTHS_PER_YEAR", "DAYS_PER_MEAN_MONTH", "W_PER_KW", "KW_PER_MW", "W_PER_MW", "KW_MONTHS_PER_MW_YEAR",
+           "TH_PER_PH", "hashes_per_unit"]
 
 #: Hashes per second in one unit of hashrate (SI prefixes).
 HASHES_PER_UNIT: dict[str, float] = {
@@ -36,6 +36,8 @@ DAYS_PER_MEAN_MONTH = 365.25 / MONTHS_PER_YEAR
 W_PER_KW = 1_000
 KW_PER_MW = 1_000
 W_PER_MW = W_PER_KW * KW_PER_MW
+#: kW-months in one MW-year: a rent in USD per MW-year is 12,000 x the rent in USD per kW-month.
+KW_MONTHS_PER_MW_YEAR = KW_PER_MW * MONTHS_PER_YEAR
 #: TH/s per PH/s. With 1 J/TH = 1 W per TH/s, a PH/s at E J/TH draws E kW.
 TH_PER_PH = HASHES_PER_UNIT["PH"] / HASHES_PER_UNIT["TH"]
 
