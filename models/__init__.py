@@ -5,13 +5,14 @@ scalar input or an array of the broadcast shape; units are in the names. Invalid
 :class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range.
 """
 
-from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th,
+from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th, breakeven_hashprice_usd_per_ph_day,
                         breakeven_power_price_usd_per_kwh, cost_to_mine_usd_per_btc, hashcost_usd_per_day,
                         market_breakeven_efficiency_j_per_th, market_breakeven_power_price_usd_per_kwh,
                         mining_margin_usd_per_ph_day)
+from .calendar import days_in_months, month_start_dates
 from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARGET_TIMESPAN_S,
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
-                         network_hashrate, retarget_difficulty, retarget_factor)
+                         mean_block_interval_s, network_hashrate, retarget_difficulty, retarget_factor)
 from .comparison import SiteComparisonInputs, example_comparison, with_input, with_inputs
 from .errors import HashleaseError
 from .excel_dates import from_excel_serial, to_excel_serial
@@ -28,8 +29,8 @@ from .mining_site import (FleetLine, MiningSiteInputs, mining_cash_flows, mining
 from .phased import (ConversionPhase, PhasedResult, PhasedSiteInputs, breakeven_cutover_shift_months,
                      compare_three_options, phased_site)
 from .power import HourlyCurve, MonthlyPower, breakeven_usd_per_mwh, curtailment, read_price_curve
-from .vintages import (EXAMPLE_RESALE_TIERS, ResaleTier, VintageLine, resale_value_usd, vintage_breakevens,
-                       vintage_state)
+from .vintages import (EXAMPLE_RESALE_TIERS, ResaleTier, VintageLine, age_years_between, aged_hashrate_and_efficiency,
+                       resale_usd_per_th_s, resale_value_usd, vintage_breakevens, vintage_state)
 from .projection import MarketProjection, hashprice_projection, project_market
 from .returns import InvestmentIrr, Payback, investment_irr, payback_month
 from .valuation import (ComparisonValues, SiteComparison, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
@@ -39,10 +40,10 @@ from .monte_carlo import MonteCarloResult, MonteCarloSpec, monte_carlo
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,
                         hashprice_usd_per_day, post_halving_hashprice_usd_per_day, reward_btc_per_block)
 from .subsidy import (HALVING_INTERVAL_BLOCKS, SATS_PER_BTC, block_subsidy_btc, block_subsidy_sat,
-                      blocks_to_next_halving, estimate_height_time, halving_epoch, next_halving_height,
-                      next_halving_time, total_supply_sat)
+                      blocks_to_next_halving, cumulative_subsidy_btc, estimate_height_time, halving_epoch,
+                      next_halving_height, next_halving_time, total_supply_sat)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
-    "breakeven", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
+    "breakeven", "calendar", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
     "lease_rates", "subsidy", "units", "mining_site", "projection", "comparison", "power", "phased", "vintages",
     "returns", "valuation", "sensitivity", "monte_carlo"}]

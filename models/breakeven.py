@@ -34,7 +34,8 @@ from .units import HASHES_PER_UNIT, HOURS_PER_DAY, hashes_per_unit
 
 __all__ = [
     "hashcost_usd_per_day", "mining_margin_usd_per_ph_day", "breakeven_power_price_usd_per_kwh",
-    "breakeven_efficiency_j_per_th", "breakeven_btc_price_usd", "cost_to_mine_usd_per_btc",
+    "breakeven_efficiency_j_per_th", "breakeven_hashprice_usd_per_ph_day", "breakeven_btc_price_usd",
+    "cost_to_mine_usd_per_btc",
     "market_breakeven_power_price_usd_per_kwh", "market_breakeven_efficiency_j_per_th",
 ]
 
@@ -195,6 +196,44 @@ def breakeven_efficiency_j_per_th(hashprice_usd_per_ph_day: Any, power_price_usd
     return result((h * uptime * (1.0 - fee) - other) / (HOURS_PER_DAY * price * pue_ * uptime))
 
 
+def breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th: Any, power_price_usd_per_kwh: Any, *,
+                                       uptime_frac: Any = 1.0, pool_fee_frac: Any = 0.0, pue: Any = 1.0,
+                                       other_cash_cost_usd_per_ph_day: Any = 0.0) -> float | np.ndarray:
+    r"""Hashprice at which a machine's cash margin is zero: below it, switch the machine off.
+
+    Parameters
+    ----------
+    efficiency_j_per_th : array_like
+        Efficiency at the wall, > 0. [J/TH]
+    power_price_usd_per_kwh : array_like
+        Power price, >= 0. [USD/kWh]
+    uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day : array_like, optional
+        Refinements (module docstring); defaults 1, 0, 1, 0. [fraction], [fraction], [ratio], [USD/PH/day]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Breakeven hashprice. [USD/PH/day]
+
+    Notes
+    -----
+    .. math:: h^* = \frac{24\,E\,p\,\mathrm{PUE}\,u + c}{u\,(1-f)}
+
+    The inverse of :func:`breakeven_power_price_usd_per_kwh` in the hashprice; dividing it by the BTC
+    hashprice gives :func:`breakeven_btc_price_usd`.
+
+    Examples
+    --------
+    >>> round(breakeven_hashprice_usd_per_ph_day(17.5, 0.05), 2)  # 24 x 17.5 x 0.05
+    21.0
+    >>> round(breakeven_hashprice_usd_per_ph_day(29.5, 0.05, pool_fee_frac=0.02, pue=1.1), 2)
+    39.73
+    """
+    uptime, fee, pue_, other = _refinements(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day)
+    cost = hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime, pue=pue_)
+    return result((cost + other) / (uptime * (1.0 - fee)))
+
+
 def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per_th: Any,
                             power_price_usd_per_kwh: Any, *, fees_btc_per_block: Any = None,
                             fee_share_frac: Any = None, after_next_halving: bool = False,
@@ -253,8 +292,9 @@ def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per
     if index is not None:
         raise HashleaseError("fees_btc_per_block", 0.0, "> 0 once the subsidy is zero", index=index or None,
                              detail="the block reward is zero, so no BTC price breaks even")
-    cost = hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime, pue=pue_)
-    return result((cost + other) / (btc * uptime * (1.0 - fee)))
+    hashprice = breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime,
+                                                   pool_fee_frac=fee, pue=pue_, other_cash_cost_usd_per_ph_day=other)
+    return result(hashprice / btc)
 
 
 def cost_to_mine_usd_per_btc(difficulty: Any, block_height: Any, efficiency_j_per_th: Any,

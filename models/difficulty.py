@@ -12,7 +12,8 @@ from .units import HASHES_PER_UNIT, SECONDS_PER_DAY, hashes_per_unit
 __all__ = [
     "TARGET_BLOCK_INTERVAL_S", "RETARGET_INTERVAL_BLOCKS", "TARGET_TIMESPAN_S",
     "HASHES_PER_DIFFICULTY", "hashes_per_difficulty", "expected_blocks_per_day",
-    "network_hashrate", "difficulty_from_hashrate", "retarget_factor", "retarget_difficulty",
+    "network_hashrate", "difficulty_from_hashrate", "mean_block_interval_s", "retarget_factor",
+    "retarget_difficulty",
 ]
 
 #: Target seconds between blocks (mainnet ``nPowTargetSpacing``).
@@ -126,6 +127,46 @@ def difficulty_from_hashrate(hashrate: Any, *, unit: str = "EH",
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
     per_unit = hashes_per_unit(unit, choices=tuple(HASHES_PER_UNIT))
     return result(rate * per_unit * interval / hashes_per_difficulty(difficulty_one))
+
+
+def mean_block_interval_s(difficulty: Any, hashrate: Any, *, unit: str = "EH",
+                          difficulty_one: DifficultyOne = "2^32") -> float | np.ndarray:
+    r"""Mean seconds between blocks when ``hashrate`` (in ``unit``/s) mines at ``difficulty``.
+
+    The same relation as :func:`network_hashrate`, solved for the interval: under 600 s while the
+    hashrate runs ahead of the difficulty (between retargets, as it grows).
+
+    Parameters
+    ----------
+    difficulty : array_like
+        Network difficulty, > 0. [unitless]
+    hashrate : array_like
+        Network hashrate, > 0. [unit/s]
+    unit : {'H', 'TH', 'PH', 'EH', 'ZH'}, optional
+        Unit of ``hashrate``, default 'EH' (EH/s). [-]
+    difficulty_one : {'2^32', 'exact'}, optional
+        Hashes per unit of difficulty. [-]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Mean block interval. [s]
+
+    Notes
+    -----
+    .. math:: \bar{\tau} = \frac{D \cdot 2^{32}}{H}
+
+    Examples
+    --------
+    >>> round(mean_block_interval_s(101.65e12, 727.64), 1)  # the hashrate difficulty implies: 600 s
+    600.0
+    >>> round(mean_block_interval_s(100e12, 800.0), 1)  # 800 EH/s at 100 T (which implies 715.8 EH/s)
+    536.9
+    """
+    diff = check_range("difficulty", difficulty, gt=0)
+    rate = check_range("hashrate", hashrate, gt=0)
+    per_unit = hashes_per_unit(unit, choices=tuple(HASHES_PER_UNIT))
+    return result(diff * hashes_per_difficulty(difficulty_one) / (rate * per_unit))
 
 
 def retarget_factor(actual_timespan_s: Any) -> float | np.ndarray:

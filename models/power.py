@@ -6,7 +6,7 @@ hours earn a demand-response credit in USD per MW-hour curtailed; a capacity pay
 paid whatever happens. Uptime and the average price of the hours mined are then outputs, not inputs.
 
 The breakeven power price of a fleet at hashprice :math:`h` (USD/PH/day), efficiency :math:`E` (J/TH), PUE and
-pool fee :math:`f`, in USD/MWh:
+pool fee :math:`f`, in USD/MWh, is :func:`.breakeven.breakeven_power_price_usd_per_kwh` in USD/MWh:
 
 .. math:: p^* = \frac{1000\,h\,(1-f)}{24\,E\,\mathrm{PUE}}
 """
@@ -17,8 +17,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import as_real, check_range, first_bad
+from ._validate import as_real, check_range, first_bad, result
+from .breakeven import breakeven_power_price_usd_per_kwh
 from .errors import HashleaseError
+from .units import KW_PER_MW
 
 __all__ = ["HourlyCurve", "read_price_curve", "curtailment", "MonthlyPower", "breakeven_usd_per_mwh"]
 
@@ -86,19 +88,45 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
 
 def breakeven_usd_per_mwh(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: Any, *, pue: Any = 1.0,
                           pool_fee_frac: Any = 0.0) -> float | np.ndarray:
-    """Power price at which an hour of mining breaks even, in USD/MWh (1,000 x the USD/kWh breakeven).
+    r"""Power price at which an hour of mining breaks even, in USD/MWh (1,000 x the USD/kWh breakeven).
+
+    Parameters
+    ----------
+    hashprice_usd_per_ph_day : array_like
+        USD hashprice, >= 0. [USD/PH/day]
+    efficiency_j_per_th : array_like
+        Efficiency at the wall, > 0. [J/TH]
+    pue : array_like, optional
+        Facility power over machine power, >= 1; default 1. [ratio]
+    pool_fee_frac : array_like, optional
+        Share of revenue the pool keeps, in [0, 1); default 0. [fraction]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Curtailment threshold: mine in the hours priced at or below it. [USD/MWh]
+
+    Notes
+    -----
+    This is :func:`.breakeven.breakeven_power_price_usd_per_kwh` with ``uptime_frac=1`` and no other cash
+    costs, times 1,000 kWh per MWh:
+
+    .. math:: p^* = \frac{1000\,h\,(1-f)}{24\,E\,\mathrm{PUE}}
+
+    It has no ``uptime_frac`` or ``other_cash_cost_usd_per_ph_day`` on purpose: it is the *marginal* breakeven of
+    one hour, for the mine-or-curtail decision. Hosting, staff and repairs are paid whether the hour is mined or
+    not, so they do not move the threshold; and without them uptime cancels (an hour not mined earns nothing and
+    costs no power). With other cash costs > 0, :func:`.breakeven.breakeven_power_price_usd_per_kwh` (the all-in
+    breakeven of the whole site) is lower than this threshold.
 
     Examples
     --------
     >>> round(breakeven_usd_per_mwh(54.3, 17.5), 1)  # Antminer S21: 0.1293 USD/kWh (domain notes, 2.5)
     129.3
     """
-    h = check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0)
-    e = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
-    pue_ = check_range("pue", pue, ge=1)
-    fee = check_range("pool_fee_frac", pool_fee_frac, ge=0, lt=1)
-    out = 1000.0 * h * (1.0 - fee) / (24.0 * e * pue_)
-    return float(out) if out.ndim == 0 else out
+    per_kwh = breakeven_power_price_usd_per_kwh(hashprice_usd_per_ph_day, efficiency_j_per_th, pue=pue,
+                                                pool_fee_frac=pool_fee_frac)
+    return result(np.asarray(per_kwh) * KW_PER_MW)
 
 
 class MonthlyPower(NamedTuple):

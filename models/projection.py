@@ -15,45 +15,34 @@ The projection runs from the first day of the start month. Each month has
 
 Hashprice is the static formula applied month by month,
 :math:`h_m = 10^{15} \cdot 86\,400 / (D_m 2^{32}) \cdot (\bar{s}_m + F_m) P_m` USD per PH/s per day.
+
+Each formula comes from its module: the month grid from :mod:`.calendar`, hashrate, difficulty and block interval
+from :mod:`.difficulty`, the blended subsidy from :func:`.subsidy.cumulative_subsidy_btc` and hashprice from
+:func:`.hashprice.hashprice_btc_per_day_from_reward`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
-from .difficulty import TARGET_BLOCK_INTERVAL_S
+from .calendar import month_start_dates
+from .difficulty import TARGET_TIMESPAN_S, difficulty_from_hashrate, mean_block_interval_s, network_hashrate
 from .errors import HashleaseError
-from .subsidy import HALVING_INTERVAL_BLOCKS, INITIAL_SUBSIDY_SAT, SATS_PER_BTC
-from .units import SECONDS_PER_DAY
+from .hashprice import hashprice_btc_per_day_from_reward
+from .subsidy import HALVING_INTERVAL_BLOCKS, cumulative_subsidy_btc
+from .units import DAYS_PER_MEAN_MONTH, HASHES_PER_UNIT, MONTHS_PER_YEAR, SECONDS_PER_DAY
 
 __all__ = ["MarketProjection", "hashprice_projection", "project_market", "project_markets", "cumulative_subsidy_btc",
            "RETARGET_LAG_MONTHS"]
 
-TWO_32 = float(2**32)
 #: Hashrate leads difficulty by about one retarget period (2,016 blocks ~ 14 days), in months.
-RETARGET_LAG_MONTHS = 14.0 / (365.25 / 12.0)
-
-_EPOCH_SUBSIDY_BTC = np.array([(INITIAL_SUBSIDY_SAT >> e) / SATS_PER_BTC for e in range(64)] + [0.0])
-_SUBSIDY_BEFORE_EPOCH_BTC = np.concatenate([[0.0], np.cumsum(_EPOCH_SUBSIDY_BTC * HALVING_INTERVAL_BLOCKS)])
-
-
-def cumulative_subsidy_btc(height: Any) -> np.ndarray:
-    """Total subsidy of blocks [0, height), for real-valued heights (linear within an epoch). [BTC]
-
-    Examples
-    --------
-    >>> float(cumulative_subsidy_btc(1_050_000) - cumulative_subsidy_btc(840_000))  # the 3.125 BTC epoch
-    656250.0
-    """
-    h = np.minimum(np.asarray(height, dtype=float), 64 * HALVING_INTERVAL_BLOCKS)
-    epoch = np.floor(h / HALVING_INTERVAL_BLOCKS).astype(np.int64)
-    return _SUBSIDY_BEFORE_EPOCH_BTC[epoch] + (h - epoch * HALVING_INTERVAL_BLOCKS) * _EPOCH_SUBSIDY_BTC[epoch]
+RETARGET_LAG_MONTHS = TARGET_TIMESPAN_S / SECONDS_PER_DAY / DAYS_PER_MEAN_MONTH
 
 
 class MarketProjection(InputModel):
@@ -132,10 +121,6 @@ def _path(p: MarketProjection, name: str, months: int) -> np.ndarray:
     if len(values) < months:
         raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})")
     return np.asarray(values[:months], dtype=float)[None, :]
-
-
-def _month_dates(start: dt.date, months: int) -> np.ndarray:
-    return (np.datetime64(start, "M") + np.arange(months)).astype("datetime64[D]")
 
 
 def project_market(p: MarketProjection, *, months: int | None = None, btc_price_usd: np.ndarray | None = None,
@@ -229,32 +214,33 @@ def _columns(markets: Sequence[MarketProjection], months: int) -> dict[str, np.n
 def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.ndarray]:
     """The monthly projection of columns ``c`` (rows of markets or paths), every row from ``start``."""
     rows = c["difficulty"].shape[0]
-    dates = _month_dates(start, n + 1)
+    dates = month_start_dates(start, n + 1)
     seconds = ((dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY)[None, :]
     m = np.arange(n, dtype=float)[None, :]
     growth = c["growth"]
     difficulty = c["difficulty"] * (1.0 + growth) ** m
-    hashrate = difficulty * TWO_32 / TARGET_BLOCK_INTERVAL_S * (1.0 + growth) ** RETARGET_LAG_MONTHS
+    hashrate = network_hashrate(difficulty, unit="H") * (1.0 + growth) ** RETARGET_LAG_MONTHS
     on_path = ~np.isnan(c["hashrate_path"][:, 0])
     if on_path.any():
-        path = c["hashrate_path"][on_path] * 1e18
+        path_eh_s = c["hashrate_path"][on_path]
+        path = path_eh_s * HASHES_PER_UNIT["EH"]
         if n > 1:
             ratio = np.concatenate([path[:, 1:2] / path[:, :1], path[:, 1:] / path[:, :-1]], axis=1)
         else:
             ratio = np.ones_like(path)
         # difficulty trails the path by one retarget lag; month 0 keeps today's difficulty, and the first
         # retarget (within two weeks) brings it to the path
-        trailing = path * TARGET_BLOCK_INTERVAL_S / TWO_32 * ratio ** -RETARGET_LAG_MONTHS
+        trailing = difficulty_from_hashrate(path_eh_s, unit="EH") * ratio ** -RETARGET_LAG_MONTHS
         trailing[:, 0] = c["difficulty"][on_path, 0]
         difficulty, hashrate = np.array(np.broadcast_to(difficulty, (rows, n))), np.array(
             np.broadcast_to(hashrate, (rows, n)))
         difficulty[on_path], hashrate[on_path] = trailing, path
-    interval = difficulty * TWO_32 / hashrate
+    interval = mean_block_interval_s(difficulty, hashrate, unit="H")
     blocks = seconds / interval
     height = c["block_height"] + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
                                                 axis=1)
     subsidy = (cumulative_subsidy_btc(height + blocks) - cumulative_subsidy_btc(height)) / blocks
-    level = c["price"] * (1.0 + c["price_growth"]) ** (m / 12.0)
+    level = c["price"] * (1.0 + c["price_growth"]) ** (m / MONTHS_PER_YEAR)
     price = np.where(np.isnan(c["price_path"]), level, c["price_path"]) if not np.isnan(c["price_path"]).all() \
         else level
     fixed_fees = np.where(np.isnan(c["fees_path"]), c["fees"], c["fees_path"])
@@ -262,10 +248,10 @@ def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.n
     fees = np.where(np.isnan(share), fixed_fees, subsidy * np.nan_to_num(share) / (1.0 - np.nan_to_num(share)))
     shape = (rows, n)
     reward = subsidy + fees
-    btc_per_ph_day = 1e15 * SECONDS_PER_DAY / (difficulty * TWO_32) * reward
+    btc_per_ph_day = np.asarray(hashprice_btc_per_day_from_reward(difficulty, reward, unit="PH"))
     out = {
         "days_in_month": seconds / SECONDS_PER_DAY,
-        "difficulty": difficulty, "network_hashrate_eh_s": hashrate / 1e18, "block_interval_s": interval,
+        "difficulty": difficulty, "network_hashrate_eh_s": hashrate / HASHES_PER_UNIT["EH"], "block_interval_s": interval,
         "blocks_in_month": blocks, "block_height_start": height, "subsidy_btc_per_block": subsidy,
         "fees_btc_per_block": fees, "reward_btc_per_block": reward, "btc_price_usd": price,
         "hashprice_btc_per_ph_day": btc_per_ph_day, "hashprice_usd_per_ph_day": btc_per_ph_day * price,

@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_datetime64, check_integer, check_range
+from ._validate import as_datetime64, check_integer, check_range, result
 from .errors import HashleaseError
 
 __all__ = [
     "SATS_PER_BTC", "HALVING_INTERVAL_BLOCKS", "INITIAL_SUBSIDY_SAT", "LAST_SUBSIDY_HEIGHT",
     "block_subsidy_sat", "block_subsidy_btc", "halving_epoch", "next_halving_height",
-    "blocks_to_next_halving", "total_supply_sat", "estimate_height_time", "next_halving_time",
+    "blocks_to_next_halving", "total_supply_sat", "cumulative_subsidy_btc", "estimate_height_time",
+    "next_halving_time",
 ]
 
 #: Satoshis in one bitcoin (``COIN`` in Bitcoin Core's ``amount.h``).
@@ -143,7 +144,50 @@ def total_supply_sat() -> int:
     >>> total_supply_sat()
     2099999997690000
     """
-    return sum((INITIAL_SUBSIDY_SAT >> epoch) * HALVING_INTERVAL_BLOCKS for epoch in range(64))
+    return int(_SUBSIDY_BEFORE_EPOCH_SAT[-1])  # the subsidy table, summed over all 64 epochs in int64
+
+
+#: Subsidy of all blocks before each epoch's first block (epochs 0 to 64), exact integers. [sat]
+_SUBSIDY_BEFORE_EPOCH_SAT = np.concatenate([[0], np.cumsum(_SUBSIDY_BY_EPOCH_SAT * HALVING_INTERVAL_BLOCKS)])
+
+
+def cumulative_subsidy_btc(block_height: Any) -> float | np.ndarray:
+    r"""Total subsidy of the blocks below ``block_height``, for real-valued heights (linear within an epoch).
+
+    Parameters
+    ----------
+    block_height : array_like
+        Height, >= 0; fractional heights (a month's expected blocks) are allowed. [blocks]
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Subsidy of blocks 0 to ``block_height`` (exclusive), interpolated linearly inside the block at a
+        fractional height. [BTC]
+
+    Notes
+    -----
+    With :math:`e = \min(\lfloor h / 210\,000 \rfloor, 64)` and :math:`s_k` the subsidy of epoch :math:`k`
+    (:func:`block_subsidy_sat`):
+
+    .. math:: S(h) = \sum_{k < e} 210\,000\, s_k + (h - 210\,000\, e)\, s_e
+
+    The subsidy averaged over the blocks of an interval, halvings included, is
+    :math:`(S(h_1) - S(h_0)) / (h_1 - h_0)`. Past epoch 64 nothing is added;
+    :math:`S(\infty)` is :func:`total_supply_sat` in BTC.
+
+    Examples
+    --------
+    >>> float(cumulative_subsidy_btc(1_050_000) - cumulative_subsidy_btc(840_000))  # the 3.125 BTC epoch
+    656250.0
+    >>> cumulative_subsidy_btc(210_000.5)  # 210,000 x 50 BTC, then half a block at 25 BTC
+    10500012.5
+    """
+    height = np.minimum(check_range("block_height", block_height, ge=0), 64 * HALVING_INTERVAL_BLOCKS)
+    epoch = np.floor(height / HALVING_INTERVAL_BLOCKS).astype(np.int64)
+    before_btc = _SUBSIDY_BEFORE_EPOCH_SAT[epoch] / SATS_PER_BTC
+    per_block_btc = _SUBSIDY_BY_EPOCH_SAT[epoch] / SATS_PER_BTC
+    return result(before_btc + (height - epoch * HALVING_INTERVAL_BLOCKS) * per_block_btc)
 
 
 def estimate_height_time(block_height: Any, reference_height: Any, reference_time: Any, *,

@@ -173,3 +173,26 @@ def test_bad_input(call, arg, accepted):
 def test_array_error_reports_first_bad_index():
     with pytest.raises(HashleaseError, match=r"efficiency_j_per_th\[1, 0\] must be > 0, got -1.0"):
         hashcost_usd_per_day(np.array([[17.5, 21.5], [-1.0, -2.0]]), 0.05)
+
+
+# --- breakeven hashprice ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "kwargs", "expected"), [
+    ((17.5, 0.05), {}, 24 * 17.5 * 0.05),                                          # §0 bonus: $21.00/PH/day
+    ((29.5, 0.05), dict(pue=1.1, pool_fee_frac=0.02), 24 * 29.5 * 0.05 * 1.1 / 0.98),
+    ((17.5, 0.05), dict(uptime_frac=0.9, other_cash_cost_usd_per_ph_day=3.0),
+     (24 * 17.5 * 0.05 * 0.9 + 3.0) / 0.9),                                       # fixed costs over fewer hours
+    (([17.5, 21.5], [[0.04], [0.06]]), {}, [[24 * 17.5 * 0.04, 24 * 21.5 * 0.04],
+                                             [24 * 17.5 * 0.06, 24 * 21.5 * 0.06]]),
+], ids=["s21-section-0-bonus", "pue-and-pool-fee", "uptime-and-other-costs", "broadcast"])
+def test_breakeven_hashprice_by_hand(args, kwargs, expected):
+    from hashlease.models import breakeven_hashprice_usd_per_ph_day
+    np.testing.assert_allclose(breakeven_hashprice_usd_per_ph_day(*args, **kwargs), expected, rtol=1e-14)
+
+
+def test_breakeven_hashprice_inverts_the_breakeven_power_price():
+    from hashlease.models import breakeven_hashprice_usd_per_ph_day
+    # at its breakeven hashprice, a machine's breakeven power price is the power price it started from
+    kwargs = dict(uptime_frac=0.95, pool_fee_frac=0.02, pue=1.1, other_cash_cost_usd_per_ph_day=4.0)
+    h = breakeven_hashprice_usd_per_ph_day(21.5, 0.045, **kwargs)
+    assert breakeven_power_price_usd_per_kwh(h, 21.5, **kwargs) == pytest.approx(0.045, rel=1e-13)

@@ -1,4 +1,4 @@
-"""Hashprice projection, site mining cash flows and the mining-versus-lease comparison.
+"""Site mining cash flows and the mining-versus-lease comparison (the projection's tests: test_projection.py).
 
 Expected values are closed forms computed here by hand (calendar dates from Python's datetime, arithmetic
 shown), the protocol's halving schedule, and domain.md §2.5 (breakeven power prices of named machines at
@@ -24,75 +24,6 @@ FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050
 
 def _months(start: dt.date, n: int) -> list[dt.date]:
     return [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(n)]
-
-
-# --- projection ------------------------------------------------------------------------------------------
-
-def test_flat_market_hashprice_is_the_static_formula():
-    table = hashprice_projection(MarketProjection(**FLAT))
-    # 1e15 x 86,400 / (1e14 x 2^32) x 1.5625 BTC x $100,000 = $31.43/PH/day in every month
-    expected = 1e15 * 86_400 / (100e12 * 2**32) * 1.5625 * 100_000
-    np.testing.assert_allclose(table["hashprice_usd_per_ph_day"], expected, rtol=1e-14)
-    np.testing.assert_allclose(table["block_interval_s"], 600.0, rtol=1e-14)
-    # blocks per month at 600 s: days x 144
-    days = [(b - a).days for a, b in zip(_months(dt.date(2026, 1, 1), 37), _months(dt.date(2026, 1, 1), 37)[1:])]
-    np.testing.assert_allclose(table["blocks_in_month"], np.array(days) * 144, rtol=1e-14)
-
-
-def test_halving_month_halves_the_subsidy_and_nothing_else():
-    # start 115,000 blocks before the 5th halving at 600 s blocks: 115,000 x 600 s = 798.6 days after 1 Jan 2026
-    market = MarketProjection(**{**FLAT, "block_height": 935_000, "fees_btc_per_block": 0.05, "months": 36})
-    table = hashprice_projection(market)
-    halving = dt.datetime(2026, 1, 1) + dt.timedelta(seconds=115_000 * 600)
-    assert table.attrs["halving_dates"] == [halving.date().isoformat()]  # 2028-03-09
-    month = table.index.get_loc(f"{halving.year}-{halving.month:02d}-01")
-    before, inside, after = table.iloc[month - 1], table.iloc[month], table.iloc[month + 1]
-    assert before["subsidy_btc_per_block"] == 3.125 and after["subsidy_btc_per_block"] == 1.5625
-    # the halving month blends by blocks: blocks before the halving at 3.125, the rest at 1.5625
-    blocks_before = (halving - dt.datetime(halving.year, halving.month, 1)).total_seconds() / 600
-    assert inside["subsidy_btc_per_block"] == pytest.approx(
-        (blocks_before * 3.125 + (inside["blocks_in_month"] - blocks_before) * 1.5625) / inside["blocks_in_month"],
-        rel=1e-12)
-    for column in ("fees_btc_per_block", "difficulty", "btc_price_usd", "block_interval_s"):
-        assert before[column] == after[column]
-    # hashprice falls exactly by the subsidy's half: (1.5625 + 0.05) / (3.125 + 0.05)
-    assert after["hashprice_usd_per_ph_day"] / before["hashprice_usd_per_ph_day"] == pytest.approx(
-        1.6125 / 3.175, rel=1e-14)
-
-
-def test_ten_minute_blocks_date_a_halving_1458_days_later():
-    # domain.md §0 case 7: 210,000 blocks x 600 s = 1,458.33 days
-    table = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 840_000, "months": 60,
-                                                     "start": "2024-05-01"}))
-    expected = dt.datetime(2024, 5, 1) + dt.timedelta(days=1_458 + 1 / 3)
-    assert table.attrs["halving_dates"] == [expected.date().isoformat()]
-
-
-def test_growing_difficulty_shortens_blocks_and_dates_halvings_earlier():
-    slow = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 935_000, "months": 40}))
-    fast = hashprice_projection(MarketProjection(**{**FLAT, "block_height": 935_000, "months": 40,
-                                                    "difficulty_growth_per_month_frac": 0.02}))
-    # hashrate leads difficulty by one retarget lag of 14 days: 600 / 1.02^(14 / 30.4375) s
-    assert fast["block_interval_s"].iloc[0] == pytest.approx(600 / 1.02 ** (14 / 30.4375), rel=1e-12)
-    assert fast.attrs["halving_dates"][0] < slow.attrs["halving_dates"][0]
-    assert fast["difficulty"].iloc[12] == pytest.approx(100e12 * 1.02**12, rel=1e-12)
-
-
-def test_price_growth_path_and_fee_share():
-    grown = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_growth_per_year_frac": 0.5}))
-    assert grown["btc_price_usd"].iloc[12] == pytest.approx(150_000, rel=1e-12)  # a year at +50%
-    path = tuple(float(x) for x in np.linspace(80_000, 120_000, 36))
-    by_path = hashprice_projection(MarketProjection(**{**FLAT, "btc_price_usd": None, "btc_price_path_usd": path}))
-    np.testing.assert_allclose(by_path["btc_price_usd"], path)
-    share = hashprice_projection(MarketProjection(**{**FLAT, "fees_btc_per_block": None, "fee_share_frac": 0.2}))
-    np.testing.assert_allclose(share["reward_btc_per_block"], 1.5625 / 0.8, rtol=1e-14)
-
-
-def test_hashrate_path_sets_the_network_hashrate():
-    path = tuple(float(x) for x in 800 * 1.01 ** np.arange(36))
-    table = hashprice_projection(MarketProjection(**{**FLAT, "hashrate_path_eh_s": path}))
-    np.testing.assert_allclose(table["network_hashrate_eh_s"], path, rtol=1e-14)
-    assert table["difficulty"].iloc[0] == 100e12
 
 
 # --- mining site -----------------------------------------------------------------------------------------
@@ -283,13 +214,6 @@ def test_gbm_mean_matches_the_stated_drift(base):
     (lambda: MiningSiteInputs(**{**S21_SITE, "refresh_every_years": 0}), "refresh_every_years", "> 0"),
     (lambda: example_comparison(horizon_months=6), "horizon_months", ">= lease.construction_months (12)"),
     (lambda: example_comparison(market={"start": "2026-03-01"}), "market.start", "lease.construction_start"),
-    (lambda: MarketProjection(**{**FLAT, "fees_btc_per_block": None}), "fees_btc_per_block", "exactly one of"),
-    (lambda: MarketProjection(**{**FLAT, "btc_price_usd": None, "btc_price_path_usd": (1.0, 2.0)}),
-     "btc_price_path_usd", "one value per month (36)"),
-    (lambda: MarketProjection(**{**FLAT, "btc_price_path_usd": (1.0,) * 36}), "btc_price_usd", "exactly one"),
-    (lambda: MarketProjection(**{**FLAT, "months": 1200, "difficulty_growth_per_month_frac": -0.49}),
-     "difficulty_growth_per_month_frac", "keeps difficulty >= 1"),
-    (lambda: MarketProjection(**{**FLAT, "difficulty": 0}), "difficulty", "> 0"),
     (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S9", "units": 10}]}), "fleet[0].model",
      "one of 'Antminer S19j Pro'"),
     (lambda: MiningSiteInputs(**{**S21_SITE, "fleet": [{"model": "Antminer S21"}]}), "fleet[0].units", "exactly one"),
@@ -297,7 +221,7 @@ def test_gbm_mean_matches_the_stated_drift(base):
      "lease_delay_probabilities", "one probability >= 0 per delay choice"),
     (lambda: with_input(example_comparison(), "lease.rent", 100), "input", "a field of lease"),
 ], ids=["negative-volatility", "fleet-over-site-power", "refresh-period-0", "horizon-shorter-than-construction",
-        "market-start-elsewhere", "no-fees", "short-price-path", "price-and-path", "difficulty-to-zero", "zero-difficulty", "unknown-asic", "fleet-line-empty",
+        "market-start-elsewhere", "unknown-asic", "fleet-line-empty",
         "delay-probabilities", "unknown-path"])
 def test_bad_input_names_the_field(build, field, fragment):
     with pytest.raises(HashleaseError) as info:
@@ -365,21 +289,6 @@ def test_price_path_breakeven_scales_the_path(base):
 def test_no_price_breaks_even_when_mining_wins_regardless(base):
     with pytest.raises(HashleaseError, match="mining wins at any price"):
         breakeven_btc_price_vs_lease(with_input(base, "lease.rent_usd_per_kw_month", 1.0))
-
-
-def test_hashrate_path_inconsistent_with_difficulty_retargets_within_a_month():
-    table = hashprice_projection(MarketProjection(**{**FLAT, "months": 3, "hashrate_path_eh_s": (1000.0,) * 3}))
-    assert table["block_interval_s"].iloc[0] < 600  # today's difficulty is behind the path...
-    np.testing.assert_allclose(table["block_interval_s"].iloc[1:], 600.0, rtol=1e-12)  # ...until it retargets
-    one = hashprice_projection(MarketProjection(**{**FLAT, "months": 1, "hashrate_path_eh_s": (700.0,)}))
-    assert len(one) == 1
-
-
-def test_projection_longer_than_a_path_is_refused():
-    from hashlease.models import project_market
-    market = MarketProjection(**{**FLAT, "months": 12, "btc_price_usd": None, "btc_price_path_usd": (1e5,) * 12})
-    with pytest.raises(HashleaseError, match=r"btc_price_path_usd must be one value per month \(24\)"):
-        project_market(market, months=24)
 
 
 @pytest.mark.parametrize(("site", "field"), [

@@ -103,3 +103,19 @@ def test_bad_input_names_the_argument(call, arg):
         call()
     assert info.value.arg == arg
     assert arg in str(info.value)
+
+
+@pytest.mark.parametrize(("difficulty", "hashrate", "kwargs", "expected"), [
+    (100e12, 800.0, {}, 100e12 * 2**32 / 800e18),                         # EH/s ahead of difficulty: 536.87 s
+    (100e12, 100e12 * 2**32 / 600, dict(unit="H"), 600.0),
+    ([100e12, 200e12], 800.0, {}, [100e12 * 2**32 / 800e18, 200e12 * 2**32 / 800e18]),
+], ids=["eh-s", "hashes", "array"])
+def test_mean_block_interval_by_hand(difficulty, hashrate, kwargs, expected):
+    from hashlease.models import mean_block_interval_s
+    np.testing.assert_allclose(mean_block_interval_s(difficulty, hashrate, **kwargs), expected, rtol=1e-14)
+
+
+def test_mean_block_interval_refuses_zero_hashrate():
+    from hashlease.models import mean_block_interval_s
+    with pytest.raises(HashleaseError, match="hashrate must be > 0"):
+        mean_block_interval_s(100e12, 0.0)

@@ -110,48 +110,6 @@ def test_bad_curves_name_the_row(timestamps, prices, field, fragment):
     assert info.value.arg == field and fragment in str(info.value)
 
 
-# --- fleet vintages ----------------------------------------------------------------------------------------
-
-def test_no_degradation_reduces_to_the_static_fleet():
-    from hashlease.models import VintageLine, fleet_efficiency_j_per_th, vintage_state
-    lines = [VintageLine(model="Antminer S21", units=2_000, purchase_date="2024-01-01"),
-             VintageLine(model="Antminer S19 XP", units=1_000, purchase_date="2022-01-01")]
-    dates = np.arange("2026-01", "2036-01", dtype="datetime64[M]").astype("datetime64[D]")
-    state = vintage_state(lines, dates)
-    # constant through the years: 2,000 x 200 and 1,000 x 140 TH/s at 17.5 and 21.5 J/TH
-    np.testing.assert_array_equal(state["hashrate_th_s"], [[400_000.0] * len(dates), [140_000.0] * len(dates)])
-    blended = (state["hashrate_th_s"] * state["efficiency_j_per_th"]).sum(axis=0) / state["hashrate_th_s"].sum(axis=0)
-    np.testing.assert_allclose(blended, fleet_efficiency_j_per_th([200, 140], [17.5, 21.5], [2_000, 1_000]), rtol=1e-14)
-
-
-def test_degradation_compounds_with_age_in_years():
-    from hashlease.models import VintageLine, vintage_state
-    line = VintageLine(model="Antminer S19 XP", units=10, purchase_date="2024-01-01",
-                       hashrate_degradation_per_year_frac=0.04, efficiency_degradation_per_year_frac=0.02)
-    when = np.array(["2026-01-01"], dtype="datetime64[D]")  # 731 days: 731 / 365 years
-    state = vintage_state([line], when)
-    age = 731 / 365
-    assert state["hashrate_th_s"][0, 0] == pytest.approx(10 * 140 * 0.96 ** age, rel=1e-14)
-    assert state["efficiency_j_per_th"][0, 0] == pytest.approx(21.5 * 1.02 ** age, rel=1e-14)
-
-
-def test_resale_by_tier_and_switch_off_order():
-    from hashlease.models import ResaleTier, VintageLine, resale_value_usd, vintage_breakevens
-    tiers = [ResaleTier(max_efficiency_j_per_th=25, usd_per_th_s=20), ResaleTier(max_efficiency_j_per_th=40,
-                                                                                 usd_per_th_s=5)]
-    np.testing.assert_array_equal(resale_value_usd([100.0, 100.0, 100.0], [25.0, 25.01, 40.0], tiers),
-                                  [2_000.0, 500.0, 500.0])
-    with pytest.raises(HashleaseError, match="highest tier bound"):
-        resale_value_usd([1.0], [41.0], tiers)
-    lines = [VintageLine(model="Antminer S21", units=10, purchase_date="2024-01-01"),
-             VintageLine(model="Antminer S19j Pro", units=10, purchase_date="2021-01-01"),
-             VintageLine(model="Antminer S19 XP", units=10, purchase_date="2022-01-01")]
-    table = vintage_breakevens(lines, np.datetime64("2026-01-01").item(), power_price_usd_per_kwh=0.05, tiers=tiers)
-    assert table["model"].tolist() == ["Antminer S19j Pro", "Antminer S19 XP", "Antminer S21"]
-    # breakeven hashprice = 24 x J/TH x USD/kWh: 24 x 29.5 x 0.05 = 35.40 USD/PH/day for the S19j Pro
-    assert table["breakeven_hashprice_usd_per_ph_day"].iloc[0] == pytest.approx(35.40, rel=1e-12)
-
-
 # --- mining on an hourly curve ---------------------------------------------------------------------------
 
 def _site(**override):

@@ -127,3 +127,30 @@ def test_bad_reference_time_and_interval():
         estimate_height_time(1_050_000, 840_000, "not a date")
     with pytest.raises(HashleaseError, match="mean_block_interval_s must be > 0, got 0.0"):
         estimate_height_time(1_050_000, 840_000, "2024-04-20", mean_block_interval_s=0)
+
+
+# --- cumulative subsidy -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("height", "expected"), [
+    (0, 0.0),
+    (1.5, 75.0),                                                        # 1.5 blocks x 50 BTC
+    (840_000, 210_000 * (50 + 25 + 12.5 + 6.25)),                       # 19,687,500 BTC before the 4th halving
+    (900_000.5, 210_000 * (50 + 25 + 12.5 + 6.25) + 60_000.5 * 3.125),
+    ([210_000, 420_000], [10_500_000.0, 15_750_000.0]),
+], ids=["genesis", "fractional", "fourth-halving", "inside-epoch-4", "array"])
+def test_cumulative_subsidy_is_the_sum_by_hand(height, expected):
+    from hashlease.models import cumulative_subsidy_btc
+    np.testing.assert_allclose(cumulative_subsidy_btc(height), expected, rtol=1e-15)
+
+
+def test_cumulative_subsidy_reaches_bitcoin_core_s_limit_and_stays():
+    from hashlease.models import cumulative_subsidy_btc
+    # Bitcoin Core subsidy_limit_test: 2,099,999,997,690,000 sat in all
+    for height in (6_930_000, 64 * 210_000, 1e12):
+        assert cumulative_subsidy_btc(height) == 2_099_999_997_690_000 / 1e8
+
+
+def test_cumulative_subsidy_refuses_negative_heights():
+    from hashlease.models import cumulative_subsidy_btc
+    with pytest.raises(HashleaseError, match=r"block_height\[1\] must be >= 0"):
+        cumulative_subsidy_btc([1.0, -1.0])
