@@ -98,14 +98,14 @@ def run(count: int = 10_000, sample: int = 8, cluster: bool = True) -> Table:
         soffice = shutil.which("soffice")
         if soffice:
             sys.path.insert(0, str(Path(__file__).parent))
-            from recalc import _twin
+            from recalc import native_twin
             from hashlease.workbook.engine import recalculate
             from hashlease.workbook.writer import write_values
 
             out = work / "out.xlsx"
             write_values(TEMPLATE, out, recalculate(TEMPLATE).values)
             twin = work / "twin.xlsx"
-            _twin(out, twin)
+            native_twin(out, twin)
             n = max(2, sample // 2)
             start = time.perf_counter()
             for i in range(n):

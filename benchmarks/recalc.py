@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "hashlease.xlsx"
 
 
-def _twin(out: Path, twin: Path) -> None:
+def native_twin(out: Path, twin: Path) -> None:
     values = openpyxl.load_workbook(out, data_only=True)
     book = openpyxl.load_workbook(out)
     for ws in book.worksheets:
@@ -60,7 +60,7 @@ def run(repeat: int = 3) -> Table:
                 stages = dict(result.seconds, write=done - written)
         cells = sum(len(v) for v in result.values.values())
         twin = work / "twin.xlsx"
-        _twin(out, twin)
+        native_twin(out, twin)
         soffice = shutil.which("soffice")
         lo_times = []
         if soffice:

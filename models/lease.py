@@ -44,7 +44,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._inputs import InputModel
 from .errors import HashleaseError
 from .finance import xirr, xnpv
+from .calendar import month_start_dates
 from .returns import payback_month
+from .units import HOURS_PER_DAY, KW_MONTHS_PER_MW_YEAR, KW_PER_MW, MONTHS_PER_YEAR
 
 __all__ = ["Phase", "LeaseInputs", "LeaseSummary", "LeaseBatch", "lease_lines", "lease_schedule", "lease_summary", "lease_summaries",
            "capex_weights", "lease_cash_flows"]
@@ -329,8 +331,9 @@ def _horizon(fields: dict[str, np.ndarray], construction_months: int) -> int:
 
 
 def _month_dates(inputs: Sequence[LeaseInputs], horizon: int) -> np.ndarray:
-    starts = np.array([x.start_month for x in inputs], dtype="datetime64[M]")
-    return (starts[:, None] + np.arange(horizon)).astype("datetime64[D]")
+    """Month-start dates of each lease from its construction start, (leases, horizon)."""
+    grids = {start: month_start_dates(start, horizon) for start in {x.construction_start for x in inputs}}
+    return np.stack([grids[x.construction_start] for x in inputs])
 
 
 def lease_lines(batch: LeaseBatch, dates: np.ndarray, *, levered: bool = True) -> dict[str, np.ndarray]:
@@ -354,7 +357,7 @@ def lease_lines(batch: LeaseBatch, dates: np.ndarray, *, levered: bool = True) -
         ready = batch.phase_month[:, j:j + 1] + col["delay_months"]
         online_mw += batch.phase_mw[:, j:j + 1] * (m >= ready)
     online_mw *= in_term
-    online_kw = online_mw * 1000.0
+    online_kw = online_mw * KW_PER_MW
 
     rent_rate = col["rent_usd_per_kw_month"] * (1.0 + col["escalator_per_year_frac"]) ** year_index
     base_rent = online_kw * rent_rate
@@ -367,7 +370,7 @@ def lease_lines(batch: LeaseBatch, dates: np.ndarray, *, levered: bool = True) -
     rent_revenue = contracted + credit_loss
 
     next_month = (dates.astype("datetime64[M]") + 1).astype("datetime64[D]")
-    hours = (next_month - dates).astype(float) * 24.0
+    hours = (next_month - dates).astype(float) * HOURS_PER_DAY
     power_price = col["power_price_usd_per_kwh"] * (1.0 + col["power_escalator_per_year_frac"]) ** np.floor(m / 12)
     energy_kwh = online_kw * col["pue"] * col["it_load_factor_frac"] * hours * survival
     power_cost = energy_kwh * power_price
@@ -649,7 +652,7 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     in_term = lines["_in_term"]
     contracted = lines["base_rent_usd"] + lines["free_rent_usd"]
     total_rent = np.sum(contracted * in_term, axis=1)
-    kw = f["critical_it_mw"] * 1000.0
+    kw = f["critical_it_mw"] * KW_PER_MW
     flat = total_rent / (kw * f["term_months"])
     first_year = in_term & (lines["lease_year"] == 1)
     year_one = np.sum(contracted * first_year, axis=1) / (kw * 12.0)
@@ -685,9 +688,9 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
         "min_dscr": dscr,
         "total_contracted_rent_usd": total_rent,
         "implied_flat_rent_usd_per_kw_month": flat,
-        "implied_flat_rent_usd_per_mw_year": flat * 12_000.0,
+        "implied_flat_rent_usd_per_mw_year": flat * KW_MONTHS_PER_MW_YEAR,
         "year_one_rent_usd_per_kw_month": year_one,
-        "year_one_rent_usd_per_mw_year": year_one * 12_000.0,
+        "year_one_rent_usd_per_mw_year": year_one * KW_MONTHS_PER_MW_YEAR,
     })
     for s, why in enumerate(payback.reason):
         if why:

@@ -30,7 +30,8 @@ from ._inputs import InputModel
 from ._validate import check_range
 from .errors import HashleaseError
 from .fleet import asic_model
-from .vintages import ResaleTier
+from .units import HOURS_PER_DAY, MONTHS_PER_YEAR, TH_PER_PH, W_PER_KW, W_PER_MW
+from .vintages import ResaleTier, aged_hashrate_and_efficiency, resale_usd_per_th_s
 
 __all__ = ["FleetLine", "MiningSiteInputs", "mining_cash_flows", "mining_cash_flows_batch", "mining_cash_flows_hourly",
            "mining_schedule", "site_parameters", "mining_lines", "switch_off", "aged_fleet_value_usd"]
@@ -123,7 +124,7 @@ class MiningSiteInputs(InputModel):
         if self.fleet_hashrate_th_s <= 0:
             raise HashleaseError("fleet", "0 TH/s", "at least one machine (units > 0 on some line)")
         if self.refresh_every_years is not None:
-            months = 12 * self.refresh_every_years
+            months = MONTHS_PER_YEAR * self.refresh_every_years
             if abs(months - round(months)) > 1e-9:
                 raise HashleaseError("refresh_every_years", self.refresh_every_years,
                                      "a whole number of months (12 x years a whole number)")
@@ -155,7 +156,7 @@ class MiningSiteInputs(InputModel):
     @cached_property
     def fleet_site_mw(self) -> float:
         """Fleet power at the meter (machine power x PUE). [MW]"""
-        return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / 1e6
+        return self.fleet_hashrate_th_s * self.fleet_efficiency_j_per_th * self.pue / W_PER_MW
 
     @cached_property
     def fleet_resale_value_usd(self) -> float:
@@ -174,7 +175,7 @@ def site_parameters(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
     return {
         "th_s": column([s.fleet_hashrate_th_s for s in sites]),
         "efficiency": column([s.fleet_efficiency_j_per_th for s in sites]),
-        "refresh_months": column([round(12 * s.refresh_every_years) if s.refresh_every_years else 0 for s in sites]),
+        "refresh_months": column([round(MONTHS_PER_YEAR * s.refresh_every_years) if s.refresh_every_years else 0 for s in sites]),
         "gain": column([s.refresh_efficiency_gain_frac for s in sites]),
         "uptime": column([s.uptime_frac for s in sites]),
         "curtail_hours": column([np.nan if s.curtailment_hours_per_month is None else s.curtailment_hours_per_month
@@ -205,14 +206,16 @@ def _line_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
     one factor per year from their aged totals at the start (``th0``, ``efficiency0``).
     """
     count = max(len(s.fleet) for s in sites)
-    th = np.zeros((len(sites), count))
-    efficiency = np.ones((len(sites), count))
+    new_th = np.zeros((len(sites), count))
+    new_efficiency = np.ones((len(sites), count))
+    age = np.zeros((len(sites), count))
     for i, site in enumerate(sites):
-        dh, de = site.hashrate_degradation_per_year_frac, site.efficiency_degradation_per_year_frac
         for j, line in enumerate(site.fleet):
-            age = site.fleet_age_years if line.age_years is None else line.age_years
-            th[i, j] = line.hashrate_th_s * (1 - dh) ** age
-            efficiency[i, j] = line.efficiency_j_per_th * (1 + de) ** age
+            age[i, j] = site.fleet_age_years if line.age_years is None else line.age_years
+            new_th[i, j], new_efficiency[i, j] = line.hashrate_th_s, line.efficiency_j_per_th
+    dh = np.array([s.hashrate_degradation_per_year_frac for s in sites])[:, None]
+    de = np.array([s.efficiency_degradation_per_year_frac for s in sites])[:, None]
+    th, efficiency = aged_hashrate_and_efficiency(new_th, new_efficiency, age, dh, de)
     th0 = th.sum(axis=1, keepdims=True)
     return {"line_th0": th, "line_efficiency0": efficiency, "th0": th0,
             "efficiency0": (th * efficiency).sum(axis=1, keepdims=True) / th0}
@@ -225,21 +228,20 @@ def aged_fleet_value_usd(p: dict[str, np.ndarray], years: np.ndarray) -> np.ndar
     """
     value = 0.0
     for j in range(p["line_th0"].shape[1]):
-        th = p["line_th0"][:, j:j + 1] * (1.0 - p["dh"]) ** years
-        efficiency = p["line_efficiency0"][:, j:j + 1] * (1.0 + p["de"]) ** years
+        th, efficiency = aged_hashrate_and_efficiency(p["line_th0"][:, j:j + 1], p["line_efficiency0"][:, j:j + 1],
+                                                      years, p["dh"], p["de"])
         value = value + th * _resale_price(p, efficiency)
     return value
 
 
 def _tier_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
-    """Resale tiers as (sites, k) bounds and (sites, k + 1) prices; one salvage price is one unbounded tier.
+    """Resale tiers as (sites, k) bounds and prices; one salvage price is one unbounded tier.
 
-    Sites with fewer tiers are padded with unbounded tiers at zero; the extra last price (zero) is for machines
-    beyond every bound.
+    Sites with fewer tiers are padded with unbounded tiers at zero (machines beyond every bound resell at zero).
     """
     k = max(max(len(s.resale_tiers) for s in sites), 1)
     bounds = np.full((len(sites), k), np.inf)
-    prices = np.zeros((len(sites), k + 1))
+    prices = np.zeros((len(sites), k))
     for i, site in enumerate(sites):
         tiers = sorted(site.resale_tiers, key=lambda t: t.max_efficiency_j_per_th)
         if tiers:
@@ -251,10 +253,8 @@ def _tier_arrays(sites: Sequence[MiningSiteInputs]) -> dict[str, np.ndarray]:
 
 
 def _resale_price(p: dict[str, np.ndarray], efficiency: np.ndarray) -> np.ndarray:
-    """Resale USD per TH/s of machines at ``efficiency`` (sites or 1, months): the first tier whose bound covers it."""
-    efficiency = np.broadcast_to(efficiency, (p["tier_bounds"].shape[0], efficiency.shape[-1]))
-    index = np.sum(efficiency[:, :, None] > p["tier_bounds"][:, None, :], axis=2)
-    return np.take_along_axis(p["tier_prices"], index, axis=1)
+    """Resale USD per TH/s of machines at ``efficiency`` (sites or 1, months), by the sites' tiers."""
+    return resale_usd_per_th_s(efficiency, p["tier_bounds"][:, None, :], p["tier_prices"][:, None, :])
 
 
 def mining_lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scale, *,
@@ -273,18 +273,19 @@ def mining_lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scal
     new_th_s = p["th_s"] * p["efficiency"] / new_efficiency  # the same power, more TH/s
     # years since the last refresh, or since the start for the first fleet (aged to the start, line by line)
     first = generation == 0
-    age_years = np.where(first, m, m - generation * step) / 12.0
-    th_s = np.where(first, p["th0"], new_th_s) * (1.0 - p["dh"]) ** age_years
-    efficiency = np.where(first, p["efficiency0"], new_efficiency) * (1.0 + p["de"]) ** age_years
-    hours = 24.0 * days
+    age_years = np.where(first, m, m - generation * step) / MONTHS_PER_YEAR
+    th_s, efficiency = aged_hashrate_and_efficiency(np.where(first, p["th0"], new_th_s),
+                                                    np.where(first, p["efficiency0"], new_efficiency), age_years,
+                                                    p["dh"], p["de"])
+    hours = HOURS_PER_DAY * days
     curtailed = np.where(np.isnan(p["curtail_hours"]), p["curtail_share"],
                          np.minimum(np.nan_to_num(p["curtail_hours"]) / hours, 1.0))
     # machines that no longer fit the site's power (wear can raise the draw) are switched off
-    load_mw = th_s * efficiency / 1e6 * p["pue"]
+    load_mw = th_s * efficiency / W_PER_MW * p["pue"]
     fits = np.minimum(1.0, p["site_mw"] / load_mw)
     running = p["uptime"] * (1.0 - curtailed) * fits
-    revenue = th_s / 1000.0 * h * days * running * (1.0 - p["pool_fee"]) * scale
-    price = p["power_price"] * (1.0 + p["escalator"]) ** np.floor(m / 12)
+    revenue = th_s / TH_PER_PH * h * days * running * (1.0 - p["pool_fee"]) * scale
+    price = p["power_price"] * (1.0 + p["escalator"]) ** np.floor(m / MONTHS_PER_YEAR)
     if first_calendar_month is not None and (isinstance(first_calendar_month, bool) or not isinstance(
             first_calendar_month, (int, np.integer)) or not 1 <= first_calendar_month <= 12):
         raise HashleaseError("first_calendar_month", first_calendar_month, "a whole number 1 to 12 (January to "
@@ -294,9 +295,9 @@ def mining_lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scal
             raise HashleaseError("power_price_monthly_profile", "given", "with the projection's start month (the "
                                  "calendar month of month 0)")
         price = price * p["profile"][:, (first_calendar_month - 1 + m[0]) % 12]
-    power = th_s * efficiency / 1e3 * p["pue"] * hours * running * price
+    power = th_s * efficiency / W_PER_KW * p["pue"] * hours * running * price
     # resale of the machines in service: the first fleet line by line (each at its own tier), later ones as one
-    value = np.where(first, aged_fleet_value_usd(p, m / 12.0) if first.any() else 0.0,
+    value = np.where(first, aged_fleet_value_usd(p, m / MONTHS_PER_YEAR) if first.any() else 0.0,
                      th_s * _resale_price(p, efficiency))
     resale = value / th_s                                # USD per TH/s, blended over lines
     previous_value = np.concatenate([value[:, :1], value[:, :-1]], axis=1)

@@ -29,6 +29,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ._inputs import InputModel
+from .calendar import month_start_dates
 from .comparison import SiteComparisonInputs
 from ._validate import check_range
 from .errors import HashleaseError
@@ -111,7 +112,7 @@ class PhasedResult:
 
 
 def _dates(inputs: PhasedSiteInputs) -> np.ndarray:
-    return (np.datetime64(inputs.site.start, "M") + np.arange(inputs.horizon)).astype("datetime64[D]")
+    return month_start_dates(inputs.site.start, inputs.horizon)
 
 
 def _curve_months(monthly_power: MonthlyPower, dates: np.ndarray) -> MonthlyPower:

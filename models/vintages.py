@@ -191,7 +191,7 @@ def resale_usd_per_th_s(efficiency_j_per_th: Any, tier_bounds_j_per_th: Any, tie
     The tiers lie along the last axis of the tier arrays; their other axes broadcast against the efficiencies.
     For (sites, months) efficiencies and (sites, k) tiers, pass ``bounds[:, None, :]`` and ``prices[:, None, :]``.
 
-    .. math:: r(E) = egin{cases} q_i & b_{i-1} < E \le b_i \ 0 & E > b_k \end{cases}
+    .. math:: r(E) = \begin{cases} q_i & b_{i-1} < E \le b_i \\ 0 & E > b_k \end{cases}
 
     Examples
     --------
