@@ -178,12 +178,13 @@ class ComparisonValues:
     """Summary outputs of a batch of comparisons: one array entry per scenario for each name in :data:`OUTPUTS`.
 
     ``errors[s]`` is the error of a scenario with no finite value at all (its outputs are NaN); ``problems[name]
-    [s]`` says why an output is NaN for an otherwise valued scenario (no IRR, never paid back, no break-even).
+    [s]`` says why an output is NaN for an otherwise valued scenario: the error of a break-even with no solution,
+    or the reason an IRR or payback does not exist (text).
     """
 
     values: dict[str, np.ndarray]
     errors: list[HashleaseError | None]
-    problems: dict[str, list[HashleaseError | None]] = field(default_factory=dict)
+    problems: dict[str, list[HashleaseError | str | None]] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
@@ -199,8 +200,10 @@ class ComparisonValues:
         if self.errors[scenario] is not None:
             raise self.errors[scenario]
         problem = self.problems.get(name, [None] * len(self))[scenario]
-        if problem is not None:
+        if isinstance(problem, HashleaseError):
             raise problem
+        if problem is not None:
+            raise HashleaseError(name, "none", "a value for these inputs", detail=problem)
         return float(self.values[name][scenario])
 
     def reason(self, name: str, scenario: int) -> str | None:
@@ -240,8 +243,9 @@ def value_comparisons(inputs: Sequence[SiteComparisonInputs], *, breakevens: boo
         groups.setdefault((x.start, x.horizon), []).append(i)
     for members in groups.values():
         rows = np.array(members)
-        flows = comparison_flows([inputs[i] for i in members])
-        _value_group(flows, rows, values, errors, problems, breakevens=breakevens, mining_irr=mining_irr)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # judged below: finite or an error
+            flows = comparison_flows([inputs[i] for i in members])
+            _value_group(flows, rows, values, errors, problems, breakevens=breakevens, mining_irr=mining_irr)
     return ComparisonValues(values, errors, problems)
 
 
@@ -265,8 +269,7 @@ def _value_group(flows: ComparisonFlows, rows: np.ndarray, values, errors, probl
         values[name][rows] = array
         for i, reason in enumerate(why or ()):
             if reason is not None:
-                problems[name][rows[i]] = reason if isinstance(reason, HashleaseError) else HashleaseError(
-                    name, "no value", "a value for these inputs", detail=reason)
+                problems[name][rows[i]] = reason
 
     put("hashprice_now_usd_per_ph_day", hashprice)
     put("mining_npv_usd", mining_npv)
@@ -471,11 +474,12 @@ def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
     >>> result.npv_difference_usd > 0
     True
     """
-    flows = comparison_flows([inputs])
     values = ComparisonValues({name: np.full(1, np.nan) for name in OUTPUTS}, [None],
                               {name: [None] for name in OUTPUTS})
-    _value_group(flows, np.arange(1), values.values, values.errors, values.problems, breakevens=False,
-                 mining_irr=True)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # judged below: finite or an error
+        flows = comparison_flows([inputs])
+        _value_group(flows, np.arange(1), values.values, values.errors, values.problems, breakevens=False,
+                     mining_irr=True)
     if values.errors[0] is not None:
         raise values.errors[0]
     v = {name: array[0] for name, array in values.values.items()}
