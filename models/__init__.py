@@ -2,7 +2,8 @@
 
 Every function takes plain numbers or numpy arrays (broadcast together) and returns a float for
 scalar input or an array of the broadcast shape; units are in the names. Invalid input raises
-:class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range.
+:class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range, with its
+:class:`ErrorKind` (a bad number, or a value of the wrong kind).
 """
 
 from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th,
@@ -16,7 +17,7 @@ from .compare import (DEFAULT_TORNADO, MonteCarloResult, MonteCarloSpec, SiteCom
                       TornadoStep, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
                       breakeven_rent_vs_mining, compare_site, example_comparison, monte_carlo, sensitivity_grid,
                       tornado, with_input)
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .excel_dates import from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
