@@ -252,7 +252,7 @@ def _convert(arg: Arg, value: Any) -> Any:
     if arg.kind in ("number", "integer"):
         number = _numbers(arg, value)
         if arg.kind == "integer" and not isinstance(number, np.ndarray) and not float(number).is_integer():
-            raise ExcelError("#VALUE!", f"{arg.name} must be a whole number ({arg.unit}), got {number!r}")
+            raise ExcelError("#NUM!", f"{arg.name} must be a whole number ({arg.unit}), got {number!r}")
         return number
     if _is_range(value) and arg.kind != "assumptions":
         rows = _grid(value)
@@ -326,9 +326,9 @@ def _to_excel(fn: ExcelFunction, result: Any) -> Any:
 def _pad(table: list[list[Any]], rows: int) -> list[list[Any]]:
     """A table padded with blank rows to fill a legacy array range of ``rows`` rows."""
     if rows < 0:
-        raise ExcelError("#VALUE!", f"rows must be >= 0, got {rows}")
+        raise ExcelError("#NUM!", f"rows must be >= 0, got {rows}")
     if rows < len(table):
-        raise ExcelError("#VALUE!", f"rows must be at least the table's {len(table)} rows (header included), "
+        raise ExcelError("#NUM!", f"rows must be at least the table's {len(table)} rows (header included), "
                                     f"got {rows}")
     return table + [[""] * len(table[0]) for _ in range(rows - len(table))]
 
