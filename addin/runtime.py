@@ -326,9 +326,9 @@ def _to_excel(fn: ExcelFunction, result: Any) -> Any:
 def _pad(table: list[list[Any]], rows: int) -> list[list[Any]]:
     """A table padded with blank rows to fill a legacy array range of ``rows`` rows."""
     if rows < 0:
-        raise ExcelError("#NUM!", f"rows must be >= 0, got {rows}")
+        raise ExcelError("#VALUE!", f"rows must be >= 0, got {rows}")
     if rows < len(table):
-        raise ExcelError("#NUM!", f"rows must be at least the table's {len(table)} rows (header included), "
+        raise ExcelError("#VALUE!", f"rows must be at least the table's {len(table)} rows (header included), "
                                     f"got {rows}")
     return table + [[""] * len(table[0]) for _ in range(rows - len(table))]
 
