@@ -78,7 +78,7 @@ def as_real(name: str, value: Any, accepted: str = "a finite real number") -> np
     array = array.astype(np.float64, copy=False)
     bad = first_bad(~np.isfinite(array))
     if bad is not None:
-        raise HashleaseError(name, _scalar(array, bad), accepted, index=bad or None)
+        raise HashleaseError(name, _scalar(array, bad), accepted, index=bad or None, kind=ErrorKind.NUM)
     return array
 
 
@@ -108,7 +108,7 @@ def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | N
         ok &= array <= le
     if not ok.all():
         index = first_bad(~ok)
-        raise HashleaseError(name, _scalar(array, index), accepted, index=index or None)
+        raise HashleaseError(name, _scalar(array, index), accepted, index=index or None, kind=ErrorKind.NUM)
     return array
 
 
@@ -148,14 +148,16 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
         real = as_real(name, value, f"a whole number >= {ge:,}")
         bad = first_bad(real != np.floor(real))
         if bad is not None:
-            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None)
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None,
+                                 kind=ErrorKind.NUM)
         bad = first_bad(np.abs(real) > 2.0**62)
         if bad is not None:
-            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None)
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None,
+                                 kind=ErrorKind.NUM)
         ints = real.astype(np.int64)
     bad = first_bad(ints < ge)
     if bad is not None:
-        raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None)
+        raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None, kind=ErrorKind.NUM)
     return ints
 
 
