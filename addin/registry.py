@@ -163,7 +163,8 @@ def _phased(market_assumptions, mining_assumptions, lease_assumptions, phases, d
 
     grid = np.atleast_2d(np.asarray(phases, dtype=float))
     if grid.shape[1] != 3:
-        raise m.HashleaseError("phases", f"{grid.shape[1]} columns", "3 columns: site MW, critical IT MW, cut-over month")
+        raise m.HashleaseError("phases", f"{grid.shape[1]} columns", "3 columns: site MW, critical IT MW, cut-over month",
+                               kind=m.ErrorKind.VALUE)
     rows = [dict(site_mw=a, critical_it_mw=b, cutover_month=int(c) if float(c).is_integer() else c)
             for a, b, c in grid if not (a == 0 and b == 0 and c == 0)]
     site = _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, 0)
@@ -179,7 +180,7 @@ def _curtailment(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_u
         stamps = m.from_excel_serial(serials, unit="s")
     except m.HashleaseError as exc:
         row = exc.index[0] + 1 if exc.index else 1
-        raise m.HashleaseError(f"timestamps (row {row})", exc.value, exc.accepted) from None
+        raise m.HashleaseError(f"timestamps (row {row})", exc.value, exc.accepted, kind=exc.kind) from None
     curve = m.read_price_curve(stamps, np.ravel(prices_usd_per_mwh))
     threshold = np.ravel(threshold_usd_per_mwh)
     _, monthly = m.curtailment(curve, threshold[0] if threshold.size == 1 else threshold,
@@ -437,7 +438,7 @@ def _required_value(summary: Any, field_name: str) -> Any:
     value = getattr(summary, field_name)
     if value is None:
         notes = "; ".join(summary.notes) or f"{field_name} does not exist for these flows"
-        raise m.HashleaseError(field_name, "none", "a value that exists", detail=notes)
+        raise m.HashleaseError(field_name, "none", "a value that exists", detail=notes, kind=m.ErrorKind.NUM)
     return value
 
 

@@ -35,10 +35,8 @@ MISSING = -2147352572
 #: COM error codes of error cells (#NULL!, #DIV/0!, #VALUE!, #REF!, #NAME?, #NUM!, #N/A) as classic passes them.
 COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALUE!", -2146826265: "#REF!",
               -2146826259: "#NAME?", -2146826252: "#NUM!", -2146826246: "#N/A"}
-#: Accepted-range wordings that describe a wrong type or choice (#VALUE!); every other domain error is #NUM!.
-_VALUE_WORDINGS = ("one of", "a finite real number", "a number", "a whole number", "a date", "given",
-                   "a known field", "true or false", "a UTC timestamp", "dates", "exactly one", "left out",
-                   "a series of cash flows", "a LeaseInputs", "a list")
+#: The Excel error each kind of model error shows (the one place this backend decides it).
+EXCEL_CODE = {m.ErrorKind.NUM: "#NUM!", m.ErrorKind.VALUE: "#VALUE!"}
 MAX_MESSAGE = 255
 
 
@@ -254,7 +252,7 @@ def _convert(arg: Arg, value: Any) -> Any:
     if arg.kind in ("number", "integer"):
         number = _numbers(arg, value)
         if arg.kind == "integer" and not isinstance(number, np.ndarray) and not float(number).is_integer():
-            raise ExcelError("#VALUE!", f"{arg.name} must be a whole number ({arg.unit}), got {number!r}")
+            raise ExcelError("#NUM!", f"{arg.name} must be a whole number ({arg.unit}), got {number!r}")
         return number
     if _is_range(value) and arg.kind != "assumptions":
         rows = _grid(value)
@@ -341,7 +339,7 @@ def _error(fn_name: str, exc: BaseException) -> ExcelError:
     if isinstance(exc, ExcelError):
         return exc
     if isinstance(exc, m.HashleaseError):
-        code = "#VALUE!" if exc.accepted.startswith(_VALUE_WORDINGS) else "#NUM!"
+        code = EXCEL_CODE[exc.kind]
         message = str(exc)
         if exc.index is not None and len(exc.index) == 2:  # a cell of a range: say it as Excel users count
             row, column = exc.index

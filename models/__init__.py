@@ -2,7 +2,8 @@
 
 Every function takes plain numbers or numpy arrays (broadcast together) and returns a float for
 scalar input or an array of the broadcast shape; units are in the names. Invalid input raises
-:class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range.
+:class:`HashleaseError`, a ``ValueError`` naming the argument, the value and the accepted range, with its
+:class:`ErrorKind` (a bad number, or a value of the wrong kind).
 """
 
 from .breakeven import (breakeven_btc_price_usd, breakeven_efficiency_j_per_th, breakeven_hashprice_usd_per_ph_day,
@@ -14,7 +15,7 @@ from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARG
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
                          mean_block_interval_s, network_hashrate, retarget_difficulty, retarget_factor)
 from .comparison import SiteComparisonInputs, example_comparison, with_input, with_inputs
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .excel_dates import from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,

@@ -1,7 +1,10 @@
 """Input checks shared by every model function.
 
 Each check converts its input to a numpy array, raises :class:`HashleaseError` naming the argument,
-the first offending element and the accepted range, and returns the array for the computation.
+the first offending element and the accepted range, and returns the array for the computation. Each raise
+sets the error's kind: a number that is not acceptable (out of range, NaN, infinite, a fraction where a
+whole number is asked for) is ``ErrorKind.NUM``; something that is not a number at all, not one of the
+choices, or missing is ``ErrorKind.VALUE``.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 
 __all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad",
-           "as_datetime64"]
+           "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
 
 
 def first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
@@ -37,27 +40,45 @@ def as_real(name: str, value: Any, accepted: str = "a finite real number") -> np
     """Return ``value`` as a float64 array, refusing non-numbers, booleans, NaN and infinities.
 
     ``accepted`` is the range reported when the value is refused (the caller's bounds, if any).
+    Something that is not a number (text, None, a boolean, a ragged sequence) is ``ErrorKind.VALUE``;
+    NaN and infinities are numbers that no bound accepts, so they are ``ErrorKind.NUM``, as Excel answers
+    #NUM! for a result or input that is not a finite number.
+
+    Examples
+    --------
+    >>> try:
+    ...     as_real("difficulty", "100T")
+    ... except HashleaseError as exc:
+    ...     print(exc.kind, "|", exc)
+    value | difficulty must be a finite real number, got '100T'
+    >>> try:
+    ...     as_real("difficulty", [1.0, float("nan")])
+    ... except HashleaseError as exc:
+    ...     print(exc.kind, "|", exc)
+    num | difficulty[1] must be a finite real number, got nan
     """
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, np.bool_)):
-        raise HashleaseError(name, value, accepted)
+        raise HashleaseError(name, value, accepted, kind=ErrorKind.VALUE)
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged sequences
-        raise HashleaseError(name, value, accepted, detail=str(exc)) from None
+        raise HashleaseError(name, value, accepted, detail=str(exc), kind=ErrorKind.VALUE) from None
     if array.dtype == bool or array.dtype.kind not in "iuf":
         if array.dtype.kind == "O":
             flat = array.reshape(-1)
             for i, item in enumerate(flat):
                 if not isinstance(item, numbers.Real) or isinstance(item, bool):
                     idx = np.unravel_index(i, array.shape) if array.ndim else ()
-                    raise HashleaseError(name, item, accepted, index=tuple(int(j) for j in idx) or None)
+                    raise HashleaseError(name, item, accepted, index=tuple(int(j) for j in idx) or None,
+                                         kind=ErrorKind.VALUE)
             array = array.astype(float)
         else:
-            raise HashleaseError(name, value if array.ndim == 0 else array.dtype.name, accepted)
+            raise HashleaseError(name, value if array.ndim == 0 else array.dtype.name, accepted,
+                                 kind=ErrorKind.VALUE)
     array = array.astype(np.float64, copy=False)
     bad = first_bad(~np.isfinite(array))
     if bad is not None:
-        raise HashleaseError(name, _scalar(array, bad), accepted, index=bad or None)
+        raise HashleaseError(name, _scalar(array, bad), accepted, index=bad or None, kind=ErrorKind.NUM)
     return array
 
 
@@ -87,7 +108,7 @@ def check_range(name: str, value: Any, *, gt: float | None = None, ge: float | N
         ok &= array <= le
     if not ok.all():
         index = first_bad(~ok)
-        raise HashleaseError(name, _scalar(array, index), accepted, index=index or None)
+        raise HashleaseError(name, _scalar(array, index), accepted, index=index or None, kind=ErrorKind.NUM)
     return array
 
 
@@ -114,10 +135,12 @@ def _describe(gt, ge, lt, le) -> str:
 def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     """Return ``value`` as an int64 array of whole numbers ``>= ge``, or raise.
 
-    Whole-valued floats (Excel passes every number as a double) are accepted; fractions are not.
+    Whole-valued floats (Excel passes every number as a double) are accepted; fractions are not. A
+    fraction, a number beyond 2**62 or one below ``ge`` is a bad number (``ErrorKind.NUM``); a boolean or
+    text is not a number (``ErrorKind.VALUE``).
     """
     if isinstance(value, (bool, np.bool_)):
-        raise HashleaseError(name, value, f"a whole number >= {ge:,}")
+        raise HashleaseError(name, value, f"a whole number >= {ge:,}", kind=ErrorKind.VALUE)
     array = np.asarray(value)
     if array.dtype.kind in "iu":
         ints = array.astype(np.int64)
@@ -125,32 +148,37 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
         real = as_real(name, value, f"a whole number >= {ge:,}")
         bad = first_bad(real != np.floor(real))
         if bad is not None:
-            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None)
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,}", index=bad or None,
+                                 kind=ErrorKind.NUM)
         bad = first_bad(np.abs(real) > 2.0**62)
         if bad is not None:
-            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None)
+            raise HashleaseError(name, _scalar(real, bad), f"a whole number >= {ge:,} and < 2**62", index=bad or None,
+                                 kind=ErrorKind.NUM)
         ints = real.astype(np.int64)
     bad = first_bad(ints < ge)
     if bad is not None:
-        raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None)
+        raise HashleaseError(name, _scalar(ints, bad), f">= {ge:,}", index=bad or None, kind=ErrorKind.NUM)
     return ints
 
 
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``choices`` (exact spelling), else raise."""
+    """Return ``value`` if it is one of ``choices`` (exact spelling), else raise (``ErrorKind.VALUE``)."""
     choices = tuple(choices)
     if not isinstance(value, str) or value not in choices:
-        raise HashleaseError(name, value, "one of " + ", ".join(repr(c) for c in choices))
+        raise HashleaseError(name, value, "one of " + ", ".join(repr(c) for c in choices), kind=ErrorKind.VALUE)
     return value
 
 
 def require_one_of(**named: Any) -> str:
-    """Check that exactly one of the keyword arguments is not ``None`` and return its name."""
+    """Check that exactly one of the keyword arguments is not ``None`` and return its name.
+
+    Neither or both given is a missing or a superfluous value (``ErrorKind.VALUE``).
+    """
     given = [key for key, val in named.items() if val is not None]
     if len(given) != 1:
         names = " or ".join(named)
         raise HashleaseError(names, ", ".join(given) or "neither",
-                             "exactly one of them given", detail="they are alternatives")
+                             "exactly one of them given", detail="they are alternatives", kind=ErrorKind.VALUE)
     return given[0]
 
 
@@ -188,10 +216,31 @@ _ACCEPTED_BY_TYPE = {
 }
 
 
+#: pydantic error types for a number that breaks a field's numeric constraint: a bad number (#NUM!). Every
+#: other type says the input is missing, of the wrong type, unparseable text, not one of the choices, an
+#: unknown field or of the wrong length (#VALUE!). ``int_from_float`` (a fraction for a whole number) is a bad
+#: number, as in :func:`check_integer`.
+NUM_ERROR_TYPES = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of",
+                             "finite_number", "int_from_float", "date_past", "date_future", "datetime_past",
+                             "datetime_future"})
+
+
+def kind_of_error_type(error_type: str) -> ErrorKind:
+    """The kind of a pydantic error, decided by its ``type`` (never by its message).
+
+    Examples
+    --------
+    >>> kind_of_error_type("less_than_equal"), kind_of_error_type("missing"), kind_of_error_type("float_parsing")
+    (<ErrorKind.NUM: 'num'>, <ErrorKind.VALUE: 'value'>, <ErrorKind.VALUE: 'value'>)
+    """
+    return ErrorKind.NUM if error_type in NUM_ERROR_TYPES else ErrorKind.VALUE
+
+
 def error_from_validation(exc: Any) -> HashleaseError:
     """The first error of a pydantic ``ValidationError`` as a HashleaseError naming field, value and range.
 
-    A HashleaseError raised inside a model validator is returned as it was raised.
+    A HashleaseError raised inside a model validator keeps its value, range and kind (renamed from the outer
+    model when nested); any other error's kind follows its pydantic type (:func:`kind_of_error_type`).
     """
     first = exc.errors(include_url=False)[0]
     ctx = first.get("ctx") or {}
@@ -208,11 +257,12 @@ def error_from_validation(exc: Any) -> HashleaseError:
         name = ".".join(parts)
         if parts[-1] != inner.arg:  # raised by a field's own validator: already named
             name = f"{name}.{inner.arg}"
-        return HashleaseError(name, inner.value, inner.accepted, index=inner.index, detail=inner.detail)
+        return HashleaseError(name, inner.value, inner.accepted, index=inner.index, detail=inner.detail,
+                              kind=inner.kind)
     field = ".".join(parts) or exc.title
     describe = _ACCEPTED_BY_TYPE.get(first["type"])
     accepted = describe(ctx) if describe else first["msg"]
-    return HashleaseError(field, first.get("input"), accepted)
+    return HashleaseError(field, first.get("input"), accepted, kind=kind_of_error_type(first["type"]))
 
 
 TIMESTAMP = "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)"
@@ -235,5 +285,5 @@ def as_datetime64(name: str, value: Any) -> np.ndarray:
         if array.dtype.kind == "O" and array.size:
             return np.asarray([as_datetime64(name, x)[()] for x in array.reshape(-1)]).reshape(array.shape)
     except (TypeError, ValueError) as exc:
-        raise HashleaseError(name, value, TIMESTAMP, detail=str(exc)) from None
-    raise HashleaseError(name, value, TIMESTAMP)
+        raise HashleaseError(name, value, TIMESTAMP, detail=str(exc), kind=ErrorKind.VALUE) from None
+    raise HashleaseError(name, value, TIMESTAMP, kind=ErrorKind.VALUE)

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._validate import check_range, first_bad, result
 from .difficulty import DifficultyOne
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .hashprice import hashprice_btc_per_day, hashprice_usd_per_day
 from .units import HASHES_PER_UNIT, HOURS_PER_DAY, hashes_per_unit
 
@@ -291,7 +291,7 @@ def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per
     index = first_bad(btc <= 0)
     if index is not None:
         raise HashleaseError("fees_btc_per_block", 0.0, "> 0 once the subsidy is zero", index=index or None,
-                             detail="the block reward is zero, so no BTC price breaks even")
+                             detail="the block reward is zero, so no BTC price breaks even", kind=ErrorKind.NUM)
     hashprice = breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime,
                                                    pool_fee_frac=fee, pue=pue_, other_cash_cost_usd_per_ph_day=other)
     return result(hashprice / btc)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._validate import as_datetime64, as_real, check_choice, first_bad
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 
 __all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "MAX_SERIAL"]
 
@@ -29,7 +29,7 @@ MAX_SERIAL = {1900: 2_958_465, 1904: 2_957_003}
 
 def _system(date_system: Any) -> int:
     if date_system not in (1900, 1904) or isinstance(date_system, bool):
-        raise HashleaseError("date_system", date_system, "one of 1900, 1904")
+        raise HashleaseError("date_system", date_system, "one of 1900, 1904", kind=ErrorKind.VALUE)
     return int(date_system)
 
 
@@ -77,7 +77,7 @@ def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np
     if bad is not None:
         value = stamps[bad] if bad else stamps
         raise HashleaseError("dates", str(value), f"from {'1900-01-01' if system == 1900 else '1904-01-01'} "
-                             "to 9999-12-31", index=bad or None)
+                             "to 9999-12-31", index=bad or None, kind=ErrorKind.NUM)
     return float(serial) if serial.ndim == 0 else serial
 
 
@@ -121,13 +121,14 @@ def from_excel_serial(serial: Any, *, date_system: DateSystem = 1900,
     bad = first_bad((value < low) | (value >= MAX_SERIAL[system] + 1))
     if bad is not None:
         raise HashleaseError("serial", float(value[bad] if bad else value),
-                             f"in [{low}, {MAX_SERIAL[system]:,}]", index=bad or None)
+                             f"in [{low}, {MAX_SERIAL[system]:,}]", index=bad or None, kind=ErrorKind.NUM)
     whole = np.floor(value)
     if system == 1900:
         bad = first_bad(whole == _PHANTOM_SERIAL)
         if bad is not None:
             raise HashleaseError("serial", float(value[bad] if bad else value),
-                                 "not 60 (Excel's 29 Feb 1900 never existed)", index=bad or None)
+                                 "not 60 (Excel's 29 Feb 1900 never existed)", index=bad or None,
+                                 kind=ErrorKind.NUM)
         whole = np.where(whole < _PHANTOM_SERIAL, whole + 1, whole)
     days = _EPOCH[system] + whole.astype(np.int64).astype("timedelta64[D]")
     if unit == "D":

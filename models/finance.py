@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._validate import as_real, check_choice, check_range, first_bad, result
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .excel_dates import as_day_numbers
 
 __all__ = ["npv", "xnpv", "xnpv_discount_factors", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
@@ -36,9 +36,9 @@ _TOLERANCE = 1e-12
 def _values(values: Any, *, name: str = "values") -> np.ndarray:
     array = as_real(name, values, "finite cash flows")
     if array.ndim == 0:
-        raise HashleaseError(name, values, "a series of cash flows (at least one value)")
+        raise HashleaseError(name, values, "a series of cash flows (at least one value)", kind=ErrorKind.VALUE)
     if array.shape[-1] == 0:
-        raise HashleaseError(name, "[]", "a non-empty series of cash flows")
+        raise HashleaseError(name, "[]", "a non-empty series of cash flows", kind=ErrorKind.VALUE)
     return array
 
 
@@ -58,7 +58,7 @@ def _series_shape(**named: tuple[int, ...]) -> tuple[int, ...]:
         described = ", ".join(f"{name} {shape}" for name, shape in named.items())
         first = next(iter(named))
         raise HashleaseError(first, described, "one value, or one per series, with series shapes that "
-                             "line up") from None
+                             "line up", kind=ErrorKind.VALUE) from None
 
 
 def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np.ndarray:
@@ -106,8 +106,9 @@ def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np
 def _exponents_in_years(values: np.ndarray, dates: Any) -> np.ndarray:
     days = as_day_numbers("dates", dates)
     if days.ndim == 0 or days.shape[-1] != values.shape[-1]:
+        # a shape error, but Excel's XNPV and XIRR answer #NUM! when values and dates differ in count: as Excel
         raise HashleaseError("dates", f"{days.shape[-1] if days.ndim else 1} dates",
-                             f"one date per cash flow ({values.shape[-1]})")
+                             f"one date per cash flow ({values.shape[-1]})", kind=ErrorKind.NUM)
     _series_shape(dates=days.shape[:-1], values=values.shape[:-1])
     return (days - days[..., :1]) / DAYS_PER_YEAR_XNPV
 
@@ -191,7 +192,7 @@ def _check_sign_change(v: np.ndarray, function: str) -> None:
     if bad is not None:
         raise HashleaseError("values", "no sign change" if not bad else f"series {bad} has no sign change",
                              "at least one positive and one negative cash flow", index=bad or None,
-                             detail=f"{function} has no solution, Excel answers #NUM!")
+                             detail=f"{function} has no solution, Excel answers #NUM!", kind=ErrorKind.NUM)
 
 
 def _npv_and_slope(rate: np.ndarray, v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +265,8 @@ def _bracketed_roots(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: 
         raise HashleaseError("values", "no rate found" if not index else f"series {index}: no rate found",
                              f"cash flows whose {function} exists", index=index or None,
                              detail=f"{function} did not converge from guess {guess[first]:g} and no rate in "
-                                    "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!")
+                                    "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!",
+                             kind=ErrorKind.NUM)
     low, high = _GRID[nearest].copy(), _GRID[nearest + 1].copy()
     f_low = values[np.arange(len(v)), nearest]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._validate import check_range, first_bad, result
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 __all__ = [
@@ -102,7 +102,8 @@ def asic_model(name: str) -> AsicModel:
     for entry in asic_catalogue():
         if entry.model == name:
             return entry
-    raise HashleaseError("model", name, "one of " + ", ".join(repr(m.model) for m in asic_catalogue()))
+    raise HashleaseError("model", name, "one of " + ", ".join(repr(m.model) for m in asic_catalogue()),
+                         kind=ErrorKind.VALUE)
 
 
 def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, units: Any = 1, *,
@@ -144,7 +145,7 @@ def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, unit
     empty = first_bad(np.asarray(total_th) <= 0)
     if empty is not None:
         raise HashleaseError("units", 0, "> 0 in total (a fleet needs at least one machine)",
-                             index=empty or None)
+                             index=empty or None, kind=ErrorKind.NUM)
     return result(np.sum(count * hashrate * eff, axis=axis) / total_th)
 
 

@@ -97,4 +97,4 @@ def load_price_curve(path: str | Path) -> m.HourlyCurve:
         return m.read_price_curve(values, prices)
     except m.HashleaseError as exc:  # its rows count from the first data row: name the file's line instead
         arg = re.sub(r"\(row (\d+)\)", lambda found: f"({path.name} line {lines[int(found.group(1))]})", exc.arg)
-        raise m.HashleaseError(arg, exc.value, exc.accepted) from None
+        raise m.HashleaseError(arg, exc.value, exc.accepted, kind=exc.kind) from None

@@ -92,13 +92,17 @@ def test_defaults_are_the_models_own(fn):
 
 
 @pytest.mark.parametrize(("error", "code"), [
-    (m.HashleaseError("difficulty", -5.0, "> 0"), "#NUM!"),
+    (m.HashleaseError("difficulty", -5.0, "> 0"), "#NUM!"),  # the default kind is NUM (range checks)
     (m.HashleaseError("values", "no sign change", "at least one positive and one negative cash flow"), "#NUM!"),
-    (m.HashleaseError("unit", "GH", "one of 'TH', 'PH', 'EH'"), "#VALUE!"),
-    (m.HashleaseError("term_yrs", 3, "a known field (this one is not)"), "#VALUE!"),
+    (m.HashleaseError("unit", "GH", "one of 'TH', 'PH', 'EH'", kind=m.ErrorKind.VALUE), "#VALUE!"),
+    (m.HashleaseError("term_yrs", 3, "a known field (this one is not)", kind=m.ErrorKind.VALUE), "#VALUE!"),
     (m.HashleaseError("values", "series 1: no rate found", "cash flows whose IRR exists"), "#NUM!"),
+    # the code follows the kind, never the wording: a "whole number" range check is a bad number
+    (m.HashleaseError("refresh_every_years", 0.3, "a whole number of months"), "#NUM!"),
+    (m.HashleaseError("difficulty", "100T", "> 0", kind=m.ErrorKind.VALUE), "#VALUE!"),
     (ZeroDivisionError("bug"), "#VALUE!"),
-], ids=["out-of-range", "no-sign-change", "unknown-choice", "unknown-field", "no-solution", "unexpected"])
+], ids=["out-of-range", "no-sign-change", "unknown-choice", "unknown-field", "no-solution", "wording-says-type",
+        "wording-says-range", "unexpected"])
 def test_every_model_error_maps_to_an_excel_error(error, code):
     mapped = _error("HL_TEST", error)
     assert isinstance(mapped, ExcelError) and mapped.code == code

@@ -179,7 +179,8 @@ def test_a_resale_tier_row_needs_a_number_in_its_name():
     (lambda: classic.HL_HASHPRICE("100T", P, F, H), "#VALUE! difficulty must be a number (unitless), got text '100T'"),
     (lambda: classic.HL_HASHPRICE(None, P, F, H), "#VALUE! difficulty is required"),
     (lambda: classic.HL_HASHPRICE(D, P, F, H, "GH"), "#VALUE! unit must be one of TH, PH, EH, got text 'GH'"),
-    (lambda: classic.HL_HASHPRICE(D, P, F, H + 0.5), "#VALUE! block_height must be a whole number"),
+    # a fraction where a whole number is asked for is a bad number (#NUM!), as check_integer says in the models
+    (lambda: classic.HL_HASHPRICE(D, P, F, H + 0.5), "#NUM! block_height must be a whole number"),
     (lambda: classic.HL_HASHPRICE(D, P, "#DIV/0!", H), "#VALUE! fees_btc_per_block must be a number (BTC/block), got "
                                                        "the error #DIV/0!"),
     (lambda: classic.HL_HASHPRICE(((D,), (-1.0,)), P, F, H), "#NUM! difficulty (row 2, column 1 of its range) must be > 0"),
@@ -194,6 +195,33 @@ def test_failures_are_one_line_beginning_with_the_excel_error(call, text):
     result = call()
     assert isinstance(result, str) and result.startswith(text), result
     assert "\n" not in result and "Traceback" not in result
+
+
+def _mining(**changes):
+    """MINING_RANGE with rows changed (a value of None drops the row), the fleet row renamed by ``fleet``."""
+    fleet = changes.pop("fleet", None)
+    rows = [(f"fleet:{fleet}" if fleet and name.startswith("fleet:") else name, changes.get(name, value))
+            for name, value in MINING_RANGE]
+    return tuple((name, value) for name, value in rows if value is not None)
+
+
+# The Excel error follows the kind the model gave the error where it raised it, not the message's wording
+# ("a whole number of months" once read as a type error and showed #VALUE!).
+@pytest.mark.parametrize(("mining", "text"), [
+    # 0.3 years is 3.6 months: a number of the right type outside the accepted set (whole months)
+    (_mining(refresh_every_years=0.3), "#NUM! refresh_every_years must be a whole number of months"),
+    # the field is bounded (0, 1]: pydantic's less_than_equal
+    (_mining(uptime_frac=1.2), "#NUM! uptime_frac must be <= 1, got 1.2"),
+    # text where a number is expected: pydantic's float_parsing
+    (_mining(uptime_frac="high"), "#VALUE! uptime_frac must be a number, got 'high'"),
+    # a machine not in the catalogue: asic_model refuses it inside the fleet line's validator, kind kept
+    (_mining(fleet="Antminer S99"), "#VALUE! fleet[0].model must be one of 'Antminer S19j Pro'"),
+    # site_mw has no default: pydantic's missing
+    (_mining(site_mw=None), "#VALUE! site_mw must be given (it is required)"),
+], ids=["fractional-refresh-years", "uptime-above-one", "text-for-number", "unknown-machine", "missing-assumption"])
+def test_assumption_errors_show_the_excel_error_of_their_kind(mining, text):
+    result = classic.HL_BREAKEVEN_BTC_PRICE_VS_LEASE(MARKET_RANGE, mining, SITE_LEASE_RANGE)
+    assert isinstance(result, str) and result.startswith(text), result
 
 
 def test_missing_optional_argument_takes_the_models_default():

@@ -174,6 +174,37 @@ def test_engine_discounting_is_hashlease_not_the_engines(tmp_path):
     assert values["C3"] == pytest.approx(m.npv(0.1, flows), rel=1e-12)  # the empty A5 is skipped, as in Excel
 
 
+def test_engine_discounting_errors_follow_the_kind(tmp_path):
+    # Excel's XNPV answers #NUM! when values and dates differ in count (Microsoft's XNPV page); the engine once
+    # matched the message's wording ("one date ...") and showed #VALUE!. IRR without a sign change has no
+    # solution: #NUM!, as in Excel.
+    cells = {"A1": -1000, "A2": 600, "A3": 600, "B1": 45000, "B2": 45365,
+             "C1": "=XNPV(0.1,A1:A3,B1:B2)", "C2": "=IRR(A2:A3)"}
+    result = recalculate(_workbook(tmp_path, cells))
+    assert result.values["S"]["C1"] == "#NUM!" and result.values["S"]["C2"] == "#NUM!"
+    assert any("dates must be one date per cash flow (3), got '2 dates'" in text for text in result.messages)
+
+
+# The Excel error of an HL_ cell follows the kind set where the model raised the error, never the wording:
+# "a whole number of months" once showed #VALUE! though 0.3 years is a number outside the accepted set.
+@pytest.mark.parametrize(("cell", "value", "code", "message"), [
+    ("B26", 0.3, "#NUM!", "refresh_every_years must be a whole number of months"),  # 3.6 months
+    ("B20", 1.2, "#NUM!", "uptime_frac must be <= 1, got 1.2"),  # bounded (0, 1]
+    ("B20", "high", "#VALUE!", "uptime_frac must be a number, got 'high'"),  # text for a number
+    ("B58", "Antminer S99", "#VALUE!", "fleet[0].model must be one of"),  # not in the catalogue
+    ("A18", None, "#VALUE!", "site_mw must be given (it is required)"),  # the row's name cleared: no site_mw
+], ids=["fractional-refresh-years", "uptime-above-one", "text-for-number", "unknown-machine", "missing-assumption"])
+def test_assumption_errors_show_the_excel_error_of_their_kind(tmp_path, cell, value, code, message):
+    book = openpyxl.load_workbook(TEMPLATE)
+    book["Inputs"][cell] = value  # Inputs!A18:B32 is the mining_assumptions block, B58 the fleet model
+    path = tmp_path / "edited.xlsx"
+    book.save(path)
+    result = recalculate(path)
+    assert result.values["Comparison"]["B8"] == code  # =HL_BREAKEVEN_BTC_PRICE_VS_LEASE(..., mining_assumptions, ...)
+    assert any(text.startswith(f"HL_BREAKEVEN_BTC_PRICE_VS_LEASE: {code} {message}") for text in result.messages), \
+        result.messages
+
+
 def test_unsupported_function_fails_unless_allowed(tmp_path):
     path = _workbook(tmp_path, {"A1": 1, "A2": "=FOOBAR(A1)", "A3": "=A1*2"})
     out = tmp_path / "out.xlsx"

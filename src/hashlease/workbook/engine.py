@@ -25,7 +25,7 @@ import numpy as np
 
 from hashlease import models as m
 from hashlease.addin.registry import REGISTRY
-from hashlease.addin.runtime import ExcelError, invoke
+from hashlease.addin.runtime import EXCEL_CODE, ExcelError, invoke
 from hashlease.models import HashleaseError
 
 from .safety import check_xlsx
@@ -128,7 +128,7 @@ def _finance(function):
         except HashleaseError as exc:
             if _Messages.current is not None:
                 _Messages.current.append(f"{function.__name__.upper()}: {exc}")
-            return _error("#VALUE!" if exc.accepted.startswith(("a finite", "one date")) else "#NUM!")
+            return _error(EXCEL_CODE[exc.kind])
         except (TypeError, ValueError):
             return _error("#VALUE!")
     return wrapper
