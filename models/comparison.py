@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ._inputs import InputModel
 from ._validate import error_from_validation
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .lease import LeaseInputs
 from .mining_site import MiningSiteInputs
 from .projection import MarketProjection
@@ -65,7 +65,7 @@ class SiteComparisonInputs(InputModel):
             path = getattr(self.market, name)
             if path is not None and len(path) < self.horizon:
                 raise HashleaseError(f"market.{name}", f"{len(path)} values", f"one per month of the horizon "
-                                     f"({self.horizon})")
+                                     f"({self.horizon})", kind=ErrorKind.VALUE)
         return self
 
     @property
@@ -121,10 +121,10 @@ def _split(path: str) -> tuple[str, str]:
         model = fields[head].annotation
         if rest in model.model_fields:
             return head, rest
-        raise HashleaseError("input", path, f"a field of {head}: " + ", ".join(model.model_fields))  # VALUE
+        raise HashleaseError("input", path, f"a field of {head}: " + ", ".join(model.model_fields), kind=ErrorKind.VALUE)
     top = [name for name in fields if name not in BLOCKS]
     raise HashleaseError("input", path, "a dotted input: market.<field>, mining.<field>, lease.<field>, or one of "
-                         + ", ".join(top))  # VALUE
+                         + ", ".join(top), kind=ErrorKind.VALUE)
 
 
 def with_input(inputs: SiteComparisonInputs, path: str, value: Any) -> SiteComparisonInputs:
@@ -159,11 +159,11 @@ def with_inputs(inputs: SiteComparisonInputs, changes: Iterable[tuple[str, Any]]
     by_block: dict[str, dict[str, Any]] = {}
     for path, value in changes:
         if not isinstance(path, str):
-            raise HashleaseError("input", path, "a dotted input name such as 'market.btc_price_usd'")  # VALUE
+            raise HashleaseError("input", path, "a dotted input name such as 'market.btc_price_usd'", kind=ErrorKind.VALUE)
         block, field = _split(path)
         target = by_block.setdefault(block, {})
         if field in target:
-            raise HashleaseError("input", path, "named once per scenario")  # VALUE
+            raise HashleaseError("input", path, "named once per scenario", kind=ErrorKind.VALUE)
         target[field] = value
     if not by_block:
         return inputs
@@ -212,4 +212,5 @@ def _changed(model: InputModel, changes: dict[str, Any]) -> InputModel:
 
 def _within(exc: HashleaseError, block: str) -> HashleaseError:
     """The error of a block's field named by its dotted path (``lease.term_years``)."""
-    return HashleaseError(f"{block}.{exc.arg}", exc.value, exc.accepted, index=exc.index, detail=exc.detail)
+    return HashleaseError(f"{block}.{exc.arg}", exc.value, exc.accepted, index=exc.index, detail=exc.detail,
+                          kind=exc.kind)

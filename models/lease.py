@@ -42,7 +42,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._inputs import InputModel
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .finance import xirr, xnpv
 from .calendar import month_start_dates
 from .returns import payback_month
@@ -160,7 +160,7 @@ class LeaseInputs(InputModel):
     @model_validator(mode="after")
     def _consistent(self) -> "LeaseInputs":
         if self.pue is None and self.site_mw is None:
-            raise HashleaseError("pue", None, "given, or site_mw given (one sizes the other)")
+            raise HashleaseError("pue", None, "given, or site_mw given (one sizes the other)", kind=ErrorKind.VALUE)
         if self.site_mw is not None:
             implied = self.site_mw / self.critical_it_mw
             if implied < 1:
@@ -181,17 +181,17 @@ class LeaseInputs(InputModel):
             weights = np.asarray(self.capex_curve)
             if len(weights) != self.construction_months:
                 raise HashleaseError("capex_curve", f"{len(weights)} weights",
-                                     f"one weight per construction month ({self.construction_months})")
+                                     f"one weight per construction month ({self.construction_months})", kind=ErrorKind.VALUE)
             if (weights < 0).any() or abs(weights.sum() - 1) > 1e-9:
                 raise HashleaseError("capex_curve", list(self.capex_curve), "weights >= 0 summing to 1")
         if self.lease_structure == "noi_margin" and self.noi_margin_frac is None:
-            raise HashleaseError("noi_margin_frac", None, "given when lease_structure is 'noi_margin'")
+            raise HashleaseError("noi_margin_frac", None, "given when lease_structure is 'noi_margin'", kind=ErrorKind.VALUE)
         if self.lease_structure != "noi_margin" and self.noi_margin_frac is not None:
             raise HashleaseError("noi_margin_frac", self.noi_margin_frac,
-                                 "left out unless lease_structure is 'noi_margin'")
+                                 "left out unless lease_structure is 'noi_margin'", kind=ErrorKind.VALUE)
         if self.default_probability_per_year_frac is not None and self.default_month is not None:
             raise HashleaseError("default_month", self.default_month,
-                                 "left out when default_probability_per_year_frac is given (one or the other)")
+                                 "left out when default_probability_per_year_frac is given (one or the other)", kind=ErrorKind.VALUE)
         if self.renewals_assumed > self.renewal_options:
             raise HashleaseError("renewals_assumed", self.renewals_assumed,
                                  f"<= renewal_options ({self.renewal_options})")
@@ -599,10 +599,10 @@ def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:
     """
     inputs = list(inputs)
     if not inputs:
-        raise HashleaseError("inputs", "[]", "at least one LeaseInputs")
+        raise HashleaseError("inputs", "[]", "at least one LeaseInputs", kind=ErrorKind.VALUE)
     for i, item in enumerate(inputs):
         if not isinstance(item, LeaseInputs):
-            raise HashleaseError(f"inputs[{i}]", type(item).__name__, "a LeaseInputs")
+            raise HashleaseError(f"inputs[{i}]", type(item).__name__, "a LeaseInputs", kind=ErrorKind.VALUE)
     batch = LeaseBatch.of(inputs)
     dates = _month_dates(inputs, batch.horizon_months)
     lines = lease_lines(batch, dates)

@@ -28,7 +28,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._inputs import InputModel
 from ._validate import check_range
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .fleet import asic_model
 from .units import HOURS_PER_DAY, MONTHS_PER_YEAR, TH_PER_PH, W_PER_KW, W_PER_MW
 from .vintages import ResaleTier, aged_hashrate_and_efficiency, resale_usd_per_th_s
@@ -49,7 +49,7 @@ class FleetLine(InputModel):
     @model_validator(mode="after")
     def _one(self) -> "FleetLine":
         if (self.units is None) == (self.th_s is None):
-            raise HashleaseError("units", self.units, "given, or th_s given (exactly one)")
+            raise HashleaseError("units", self.units, "given, or th_s given (exactly one)", kind=ErrorKind.VALUE)
         asic_model(self.model)  # unknown model names are refused here, with the list
         return self
 
@@ -112,7 +112,7 @@ class MiningSiteInputs(InputModel):
             try:
                 return tuple(float(x) for x in parts)
             except ValueError:
-                raise HashleaseError("power_price_monthly_profile", value, "twelve numbers separated by commas") \
+                raise HashleaseError("power_price_monthly_profile", value, "twelve numbers separated by commas", kind=ErrorKind.VALUE) \
                     from None
         return value
 
@@ -120,7 +120,7 @@ class MiningSiteInputs(InputModel):
     def _fits(self) -> "MiningSiteInputs":
         if self.curtailment_share_frac is not None and self.curtailment_hours_per_month is not None:
             raise HashleaseError("curtailment_hours_per_month", self.curtailment_hours_per_month,
-                                 "left out when curtailment_share_frac is given (one or the other)")
+                                 "left out when curtailment_share_frac is given (one or the other)", kind=ErrorKind.VALUE)
         if self.fleet_hashrate_th_s <= 0:
             raise HashleaseError("fleet", "0 TH/s", "at least one machine (units > 0 on some line)")
         if self.refresh_every_years is not None:
@@ -130,10 +130,10 @@ class MiningSiteInputs(InputModel):
                                      "a whole number of months (12 x years a whole number)")
         if self.resale_tiers and self.salvage_usd_per_th_s:
             raise HashleaseError("salvage_usd_per_th_s", self.salvage_usd_per_th_s,
-                                 "0 when resale_tiers are given (one resale price or the other)")
+                                 "0 when resale_tiers are given (one resale price or the other)", kind=ErrorKind.VALUE)
         bounds = [t.max_efficiency_j_per_th for t in self.resale_tiers]
         if len(set(bounds)) != len(bounds):
-            raise HashleaseError("resale_tiers", f"bounds {sorted(bounds)}", "distinct max_efficiency_j_per_th")
+            raise HashleaseError("resale_tiers", f"bounds {sorted(bounds)}", "distinct max_efficiency_j_per_th", kind=ErrorKind.VALUE)
         for i, factor in enumerate(self.power_price_monthly_profile or ()):
             if not (np.isfinite(factor) and 0 <= factor <= 100):
                 raise HashleaseError(f"power_price_monthly_profile[{i}]", factor, "0 to 100 (a multiplier)")
@@ -293,7 +293,7 @@ def mining_lines(p: dict[str, np.ndarray], h: np.ndarray, days: np.ndarray, scal
     if p["has_profile"].any():
         if first_calendar_month is None:
             raise HashleaseError("power_price_monthly_profile", "given", "with the projection's start month (the "
-                                 "calendar month of month 0)")
+                                 "calendar month of month 0)", kind=ErrorKind.VALUE)
         price = price * p["profile"][:, (first_calendar_month - 1 + m[0]) % 12]
     power = th_s * efficiency / W_PER_KW * p["pue"] * hours * running * price
     # resale of the machines in service: the first fleet line by line (each at its own tier), later ones as one
@@ -314,12 +314,12 @@ def _checked(hashprice_usd_per_ph_day, days_in_month, revenue_scale):
     days = np.atleast_2d(check_range("days_in_month", days_in_month, ge=28, le=31))
     scale = check_range("revenue_scale", revenue_scale, ge=0)
     if h.ndim != 2 or days.ndim != 2:
-        raise HashleaseError("hashprice_usd_per_ph_day", f"{h.ndim} dimensions", "(paths, months)")
+        raise HashleaseError("hashprice_usd_per_ph_day", f"{h.ndim} dimensions", "(paths, months)", kind=ErrorKind.VALUE)
     try:
         shape = np.broadcast_shapes(h.shape, days.shape, np.shape(scale) + (1,) * (2 - np.ndim(scale)))
     except ValueError:
         raise HashleaseError("hashprice_usd_per_ph_day", f"shape {h.shape}", f"months matching days_in_month "
-                             f"{days.shape}") from None
+                             f"{days.shape}", kind=ErrorKind.VALUE) from None
     return h, days, scale, shape
 
 
@@ -385,7 +385,7 @@ def mining_cash_flows_batch(sites: Sequence[MiningSiteInputs], hashprice_usd_per
     h, days, _, shape = _checked(hashprice_usd_per_ph_day, days_in_month, 1.0)
     if shape[0] not in (1, len(sites)):
         raise HashleaseError("hashprice_usd_per_ph_day", f"{shape[0]} paths", f"one path, or one per site "
-                             f"({len(sites)})")
+                             f"({len(sites)})", kind=ErrorKind.VALUE)
     params = site_parameters(sites)
     lines = mining_lines(params, h, days, 1.0, first_calendar_month=first_calendar_month)
     revenue, power = switch_off(lines, params["shut_down"])
@@ -419,7 +419,7 @@ def mining_cash_flows_hourly(site: MiningSiteInputs, hashprice_usd_per_ph_day: n
     h, days, _, shape = _checked(hashprice_usd_per_ph_day, days_in_month, 1.0)
     months = shape[1]
     if len(monthly_power.hours) != months:
-        raise HashleaseError("monthly_power", f"{len(monthly_power.hours)} months", f"one per month ({months})")
+        raise HashleaseError("monthly_power", f"{len(monthly_power.hours)} months", f"one per month ({months})", kind=ErrorKind.VALUE)
     params = dict(site_parameters([site]))
     curve_share = (monthly_power.hours_mined / monthly_power.hours)[None, :]
     params["curtail_share"] = 1.0 - curve_share

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from ._inputs import InputModel
 from .comparison import SiteComparisonInputs
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .projection import project_market
 from .valuation import comparison_flows, value_comparisons
 
@@ -53,7 +53,7 @@ class MonteCarloSpec(InputModel):
     def _consistent(self) -> "MonteCarloSpec":
         low, high = self.difficulty_growth_low_per_month_frac, self.difficulty_growth_high_per_month_frac
         if (low is None) != (high is None):
-            raise HashleaseError("difficulty_growth_high_per_month_frac", high, "given together with the low bound")
+            raise HashleaseError("difficulty_growth_high_per_month_frac", high, "given together with the low bound", kind=ErrorKind.VALUE)
         if low is not None and high < low:
             raise HashleaseError("difficulty_growth_high_per_month_frac", high, f">= the low bound ({low:g})")
         choices = self.lease_delay_months_choices
@@ -61,7 +61,7 @@ class MonteCarloSpec(InputModel):
             raise HashleaseError("lease_delay_months_choices", choices, "months in [0, 120]")
         if self.lease_delay_probabilities is not None and choices is None:
             raise HashleaseError("lease_delay_probabilities", self.lease_delay_probabilities,
-                                 "left out unless lease_delay_months_choices is given")
+                                 "left out unless lease_delay_months_choices is given", kind=ErrorKind.VALUE)
         if self.lease_delay_probabilities is not None:
             probs = np.asarray(self.lease_delay_probabilities)
             if len(probs) != len(self.lease_delay_months_choices) or (probs < 0).any() or abs(probs.sum() - 1) > 1e-9:

@@ -32,7 +32,7 @@ from ._inputs import InputModel
 from .calendar import month_start_dates
 from .comparison import SiteComparisonInputs
 from ._validate import check_range
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .finance import xnpv
 from .lease import lease_cash_flows
 from .mining_site import mining_cash_flows, mining_cash_flows_hourly
@@ -119,21 +119,21 @@ def _curve_months(monthly_power: MonthlyPower, dates: np.ndarray) -> MonthlyPowe
     """The curve's monthly totals on the plan's months, refusing a curve that does not cover them all."""
     wanted = dates.astype("datetime64[M]")
     if len(monthly_power.month) == 0:
-        raise HashleaseError("monthly_power", "no months", f"a power curve covering {wanted[0]} to {wanted[-1]}")
+        raise HashleaseError("monthly_power", "no months", f"a power curve covering {wanted[0]} to {wanted[-1]}", kind=ErrorKind.VALUE)
     index = np.searchsorted(monthly_power.month, wanted)
     found = (index < len(monthly_power.month)) & (monthly_power.month[np.minimum(index, len(monthly_power.month) - 1)]
                                                   == wanted)
     if not found.all():
         missing = wanted[~found]
         raise HashleaseError("monthly_power", f"no hours in {missing[0]} ({missing.size} months missing)",
-                             f"a power curve covering every month from {wanted[0]} to {wanted[-1]}")
+                             f"a power curve covering every month from {wanted[0]} to {wanted[-1]}", kind=ErrorKind.VALUE)
     chosen = MonthlyPower(*(np.asarray(field)[index] for field in monthly_power))
     month_hours = ((wanted + 1).astype("datetime64[h]") - wanted.astype("datetime64[h]")).astype(float)
     short = np.abs(chosen.hours - month_hours) > 1.0  # one hour of slack for a daylight-saving shift
     if short.any():
         first = int(np.flatnonzero(short)[0])
         raise HashleaseError("monthly_power", f"{chosen.hours[first]:g} h in {wanted[first]}",
-                             f"the whole month ({month_hours[first]:g} h): a curve covering every hour of the plan")
+                             f"the whole month ({month_hours[first]:g} h): a curve covering every hour of the plan", kind=ErrorKind.VALUE)
     return chosen
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validate import as_real, check_range, first_bad, result
 from .breakeven import breakeven_power_price_usd_per_kwh
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .units import KW_PER_MW
 
 __all__ = ["HourlyCurve", "read_price_curve", "curtailment", "MonthlyPower", "breakeven_usd_per_mwh"]
@@ -56,10 +56,10 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
     except (TypeError, ValueError) as exc:
         raise HashleaseError("timestamps", "unreadable", "ISO 8601 timestamps", detail=str(exc)) from None
     if start.ndim != 1 or len(start) == 0:
-        raise HashleaseError("timestamps", f"{start.size} values", "a non-empty column of timestamps")
+        raise HashleaseError("timestamps", f"{start.size} values", "a non-empty column of timestamps", kind=ErrorKind.VALUE)
     raw = np.asarray(prices_usd_per_mwh)
     if raw.shape != start.shape:
-        raise HashleaseError("prices_usd_per_mwh", f"{raw.size} values", f"one per timestamp ({start.size})")
+        raise HashleaseError("prices_usd_per_mwh", f"{raw.size} values", f"one per timestamp ({start.size})", kind=ErrorKind.VALUE)
     prices = raw.astype(float) if raw.dtype.kind in "iuf" else None
     if prices is None or not np.isfinite(prices).all():  # find the first bad row, one by one
         for row, value in enumerate(np.asarray(prices_usd_per_mwh, dtype=object).tolist(), start=1):
@@ -173,7 +173,7 @@ def curtailment(curve: HourlyCurve, threshold_usd_per_mwh: Any, *,
     threshold = as_real("threshold_usd_per_mwh", threshold_usd_per_mwh)
     if threshold.ndim and threshold.shape != curve.price_usd_per_mwh.shape:
         raise HashleaseError("threshold_usd_per_mwh", f"{threshold.size} values",
-                             f"one value, or one per interval ({curve.price_usd_per_mwh.size})")
+                             f"one value, or one per interval ({curve.price_usd_per_mwh.size})", kind=ErrorKind.VALUE)
     credit = float(check_range("credit_usd_per_mwh_curtailed", credit_usd_per_mwh_curtailed, ge=0))
     mined = curve.price_usd_per_mwh <= threshold
     step = curve.hours

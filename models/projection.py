@@ -33,7 +33,7 @@ from pydantic import Field, model_validator
 from ._inputs import InputModel
 from .calendar import month_start_dates
 from .difficulty import TARGET_TIMESPAN_S, difficulty_from_hashrate, mean_block_interval_s, network_hashrate
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .hashprice import hashprice_btc_per_day_from_reward
 from .subsidy import HALVING_INTERVAL_BLOCKS, cumulative_subsidy_btc
 from .units import DAYS_PER_MEAN_MONTH, HASHES_PER_UNIT, MONTHS_PER_YEAR, SECONDS_PER_DAY
@@ -82,13 +82,13 @@ class MarketProjection(InputModel):
     def _alternatives(self) -> "MarketProjection":
         if self.difficulty_growth_per_month_frac is not None and self.hashrate_path_eh_s is not None:
             raise HashleaseError("hashrate_path_eh_s", "given", "left out when difficulty_growth_per_month_frac "
-                                 "is given (one or the other)")
+                                 "is given (one or the other)", kind=ErrorKind.VALUE)
         if (self.btc_price_usd is None) == (self.btc_price_path_usd is None):
             raise HashleaseError("btc_price_usd", self.btc_price_usd, "given, or btc_price_path_usd given "
-                                 "(exactly one: a path starts at its own first price)")
+                                 "(exactly one: a path starts at its own first price)", kind=ErrorKind.VALUE)
         if self.btc_price_growth_per_year_frac is not None and self.btc_price_path_usd is not None:
             raise HashleaseError("btc_price_path_usd", "given", "left out when btc_price_growth_per_year_frac is "
-                                 "given (one or the other)")
+                                 "given (one or the other)", kind=ErrorKind.VALUE)
         growth = self.difficulty_growth_per_month_frac or 0.0
         if growth < 0 and self.difficulty * (1 + growth) ** self.months < 1:
             raise HashleaseError("difficulty_growth_per_month_frac", growth, "a decline that keeps difficulty "
@@ -97,13 +97,13 @@ class MarketProjection(InputModel):
                 if getattr(self, n) is not None]
         if len(fees) != 1:
             raise HashleaseError("fees_btc_per_block", ", ".join(fees) or "none given",
-                                 "exactly one of fees_btc_per_block, fees_path_btc_per_block, fee_share_frac")
+                                 "exactly one of fees_btc_per_block, fees_path_btc_per_block, fee_share_frac", kind=ErrorKind.VALUE)
         for name, low in (("hashrate_path_eh_s", 0.0), ("btc_price_path_usd", 0.0), ("fees_path_btc_per_block", -1)):
             path = getattr(self, name)
             if path is None:
                 continue
             if len(path) < self.months:
-                raise HashleaseError(name, f"{len(path)} values", f"one value per month ({self.months})")
+                raise HashleaseError(name, f"{len(path)} values", f"one value per month ({self.months})", kind=ErrorKind.VALUE)
             bad = [i for i, x in enumerate(path) if not (x > low and np.isfinite(x)) or (low < 0 and x < 0)]
             if bad:
                 raise HashleaseError(f"{name}[{bad[0]}]", path[bad[0]], ">= 0" if low < 0 else "> 0")
@@ -119,7 +119,7 @@ class MarketProjection(InputModel):
 def _path(p: MarketProjection, name: str, months: int) -> np.ndarray:
     values = getattr(p, name)
     if len(values) < months:
-        raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})")
+        raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})", kind=ErrorKind.VALUE)
     return np.asarray(values[:months], dtype=float)[None, :]
 
 
@@ -142,7 +142,7 @@ def project_market(p: MarketProjection, *, months: int | None = None, btc_price_
     if btc_price_usd is not None:
         btc_price_usd = np.asarray(btc_price_usd, dtype=float)
         if btc_price_usd.ndim != 2 or btc_price_usd.shape[1] != n:
-            raise HashleaseError("btc_price_usd", f"shape {btc_price_usd.shape}", f"(paths, {n}) price paths")
+            raise HashleaseError("btc_price_usd", f"shape {btc_price_usd.shape}", f"(paths, {n}) price paths", kind=ErrorKind.VALUE)
         paths = btc_price_usd.shape[0]
     if difficulty_growth_per_month_frac is not None:
         difficulty_growth_per_month_frac = np.asarray(difficulty_growth_per_month_frac, dtype=float).reshape(-1)
@@ -173,7 +173,7 @@ def project_markets(markets: Sequence[MarketProjection], *, months: int) -> dict
     markets = list(markets)
     starts = {np.datetime64(x.start, "M") for x in markets}
     if len(starts) != 1:
-        raise HashleaseError("markets", f"{len(starts)} start months", "markets starting in the same month")
+        raise HashleaseError("markets", f"{len(starts)} start months", "markets starting in the same month", kind=ErrorKind.VALUE)
     return _project(_columns(markets, months), markets[0].start, months)
 
 
@@ -184,7 +184,7 @@ def _stack(markets: Sequence[MarketProjection], name: str, months: int) -> np.nd
         values = getattr(x, name)
         if values is not None:
             if len(values) < months:
-                raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})")
+                raise HashleaseError(name, f"{len(values)} values", f"one value per month ({months})", kind=ErrorKind.VALUE)
             out[i] = values[:months]
     return out
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .comparison import SiteComparisonInputs, with_input, with_inputs
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .valuation import value_comparisons
 
 __all__ = ["sensitivity_grid", "tornado", "TornadoStep", "DEFAULT_TORNADO"]
@@ -46,7 +46,7 @@ def sensitivity_grid(inputs: SiteComparisonInputs, row: tuple[str, Sequence[floa
     ((2, 2), True)
     """
     if output not in ("npv_difference_usd", "mining_npv_usd", "lease_npv_usd"):
-        raise HashleaseError("output", output, "one of 'npv_difference_usd', 'mining_npv_usd', 'lease_npv_usd'")
+        raise HashleaseError("output", output, "one of 'npv_difference_usd', 'mining_npv_usd', 'lease_npv_usd'", kind=ErrorKind.VALUE)
     (row_path, row_values), (col_path, col_values) = row, column
     if row_path == col_path:
         raise HashleaseError("column", col_path, f"an input other than the row's ({row_path}): one input cannot "

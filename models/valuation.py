@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .comparison import SiteComparisonInputs
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .finance import xnpv_discount_factors
 from .lease import LeaseBatch, LeaseInputs, lease_lines
 from .mining_site import aged_fleet_value_usd, mining_lines, site_parameters, switch_off
@@ -130,14 +130,14 @@ def comparison_flows(inputs: Sequence[SiteComparisonInputs], *, market: dict[str
     horizon, start = first.horizon, first.start
     if any(x.horizon != horizon or x.start != start for x in inputs):
         raise HashleaseError("inputs", "several start months or horizons", "comparisons sharing both (group "
-                             "them first: value_comparisons does)")
+                             "them first: value_comparisons does)", kind=ErrorKind.VALUE)
     if market is None:
         markets, market_index = _unique([x.market for x in inputs])
         projected = project_markets(markets, months=horizon)
         market = {name: value[market_index] if name != "dates" else value for name, value in projected.items()}
     elif market["hashprice_usd_per_ph_day"].shape != (len(inputs), horizon):
         raise HashleaseError("market", f"shape {market['hashprice_usd_per_ph_day'].shape}", f"one row of "
-                             f"{horizon} months per scenario ({len(inputs)})")
+                             f"{horizon} months per scenario ({len(inputs)})", kind=ErrorKind.VALUE)
     dates = market["dates"]
     market = {name: value for name, value in market.items() if name != "dates"}
     sites, site_index = _unique([x.mining for x in inputs])
@@ -233,7 +233,7 @@ def value_comparisons(inputs: Sequence[SiteComparisonInputs], *, breakevens: boo
     """
     inputs = list(inputs)
     if not inputs:
-        raise HashleaseError("inputs", "[]", "at least one comparison")
+        raise HashleaseError("inputs", "[]", "at least one comparison", kind=ErrorKind.VALUE)
     count = len(inputs)
     values = {name: np.full(count, np.nan) for name in OUTPUTS}
     errors: list[HashleaseError | None] = [None] * count

@@ -27,7 +27,7 @@ from pydantic import Field, model_validator
 from ._inputs import InputModel
 from ._validate import as_datetime64, check_range, first_bad, result
 from .breakeven import breakeven_hashprice_usd_per_ph_day
-from .errors import HashleaseError
+from .errors import ErrorKind, HashleaseError
 from .fleet import asic_model
 from .power import breakeven_usd_per_mwh
 from .units import MONTHS_PER_YEAR
@@ -213,7 +213,7 @@ def resale_usd_per_th_s(efficiency_j_per_th: Any, tier_bounds_j_per_th: Any, tie
     prices = check_range("tier_prices_usd_per_th_s", tier_prices_usd_per_th_s, ge=0)
     if bounds.ndim == 0 or prices.ndim == 0 or bounds.shape[-1] != prices.shape[-1] or bounds.shape[-1] == 0:
         raise HashleaseError("tier_prices_usd_per_th_s", f"shape {prices.shape}", "one price per tier bound "
-                             f"(bounds shape {bounds.shape}), tiers on the last axis")
+                             f"(bounds shape {bounds.shape}), tiers on the last axis", kind=ErrorKind.VALUE)
     bad = first_bad(bounds[..., 1:] < bounds[..., :-1])
     if bad is not None:
         raise HashleaseError("tier_bounds_j_per_th", float(bounds[bad[:-1] + (bad[-1] + 1,)]),
