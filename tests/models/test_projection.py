@@ -152,3 +152,23 @@ def test_cumulative_subsidy_is_still_importable_from_the_projection():
     from hashlease.models import projection, subsidy
     assert projection.cumulative_subsidy_btc is subsidy.cumulative_subsidy_btc
     assert "cumulative_subsidy_btc" in projection.__all__
+
+
+def test_many_markets_in_one_pass_equal_each_alone():
+    from hashlease.models import project_market
+    from hashlease.models.projection import project_markets
+
+    base = dict(start="2026-01-01", months=24, difficulty=100e12, block_height=1_040_000)
+    markets = [
+        MarketProjection(**base, btc_price_usd=90_000, fees_btc_per_block=0.05, difficulty_growth_per_month_frac=0.02),
+        MarketProjection(**base, btc_price_path_usd=tuple(80_000 + 1_000 * i for i in range(24)), fee_share_frac=0.1),
+        MarketProjection(**base, btc_price_usd=120_000, btc_price_growth_per_year_frac=0.3,
+                         hashrate_path_eh_s=tuple(750 + 10 * i for i in range(24)),
+                         fees_path_btc_per_block=tuple(0.02 * (i % 3) for i in range(24))),
+    ]
+    together = project_markets(markets, months=24)
+    for i, market in enumerate(markets):
+        alone = project_market(market, months=24)
+        for name, value in alone.items():
+            if name != "dates":
+                np.testing.assert_allclose(together[name][i], value[0], rtol=1e-13, err_msg=name)

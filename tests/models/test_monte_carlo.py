@@ -1,0 +1,93 @@
+"""Monte Carlo of the decision: determinism, chunking, drift, delays and default."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, MonteCarloSpec,
+                              breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease, breakeven_rent_vs_mining,
+                              compare_site, example_comparison, hashprice_projection, mining_schedule, monte_carlo,
+                              sensitivity_grid, tornado, with_input, with_inputs)
+
+FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050_000, btc_price_usd=100_000,
+            fees_btc_per_block=0.0)
+
+
+def _months(start: dt.date, n: int) -> list[dt.date]:
+    return [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(n)]
+
+
+
+@pytest.fixture(scope="module")
+def base():
+    return example_comparison()
+
+
+# --- Monte Carlo -----------------------------------------------------------------------------------------
+
+def test_zero_volatility_equals_the_deterministic_case(base):
+    result = monte_carlo(base, MonteCarloSpec(paths=50, seed=3, btc_volatility_per_year_frac=0.0))
+    deterministic = compare_site(base)
+    np.testing.assert_allclose(result.mining_npv_usd, deterministic.mining_npv_usd, rtol=1e-12)
+    np.testing.assert_allclose(result.lease_npv_usd, deterministic.lease_npv_usd, rtol=1e-12)
+    assert result.probability_lease_beats_mining == float(deterministic.npv_difference_usd > 0)
+
+
+def test_same_seed_same_answer_and_chunking_changes_nothing(base):
+    spec = dict(paths=3_000, btc_volatility_per_year_frac=0.7, difficulty_growth_low_per_month_frac=0.01,
+                difficulty_growth_high_per_month_frac=0.03, lease_delay_months_choices=(0, 3, 9),
+                lease_delay_probabilities=(0.5, 0.3, 0.2), tenant_default_probability_per_year_frac=0.03)
+    a = monte_carlo(base, MonteCarloSpec(seed=11, **spec))
+    b = monte_carlo(base, MonteCarloSpec(seed=11, **spec))
+    c = monte_carlo(base, MonteCarloSpec(seed=12, **spec))
+    np.testing.assert_array_equal(a.mining_npv_usd, b.mining_npv_usd)
+    np.testing.assert_array_equal(a.lease_npv_usd, b.lease_npv_usd)
+    assert not np.array_equal(a.mining_npv_usd, c.mining_npv_usd)
+    table = a.percentiles()
+    assert list(table.index) == ["P5", "P25", "P50", "P75", "P95"]
+    assert (np.diff(table.to_numpy(), axis=0) >= 0).all()
+    assert 0.0 < a.probability_lease_beats_mining < 1.0
+
+
+def test_gbm_mean_matches_the_stated_drift(base):
+    # E[P_t] = P_0 (1 + g)^t: with 20,000 paths the sample mean of mining revenue's driver is within 2%
+    from hashlease.models.monte_carlo import draw_block
+    spec = MonteCarloSpec(paths=20_000, seed=5, btc_volatility_per_year_frac=0.5, btc_drift_per_year_frac=0.1)
+    price, *_ = draw_block(base, spec, 0, 20_000)
+    # 5 years: a lognormal with sd/mean = sqrt(exp(0.5^2 x 5) - 1) = 1.58, so the mean of 20,000 paths has a
+    # standard error of 1.1%; four standard errors bound it
+    sample = price[:, 60]
+    assert abs(sample.mean() - 93_450 * 1.1**5) < 4 * sample.std() / np.sqrt(sample.size)
+
+
+# --- regressions from review ------------------------------------------------------------------------------
+
+def test_monte_carlo_delay_keeps_the_whole_lease_and_its_residual(base):
+    withexit = with_input(base, "lease.exit_cap_rate_frac", 0.08)
+    result = monte_carlo(withexit, MonteCarloSpec(paths=3, seed=1, btc_volatility_per_year_frac=0.0,
+                                                  lease_delay_months_choices=(6,)))
+    delayed = with_input(withexit, "lease.delay_months", 6)
+    assert delayed.horizon == withexit.horizon + 6
+    np.testing.assert_allclose(result.lease_npv_usd, compare_site(delayed).lease_npv_usd, rtol=1e-12)
+    np.testing.assert_allclose(result.mining_npv_usd, compare_site(delayed).mining_npv_usd, rtol=1e-12)
+
+
+def test_monte_carlo_answer_does_not_depend_on_chunk_size(base):
+    spec = dict(paths=2_500, seed=3, difficulty_growth_low_per_month_frac=0.0, difficulty_growth_high_per_month_frac=0.03,
+                lease_delay_months_choices=(0, 3), tenant_default_probability_per_year_frac=0.05)
+    a = monte_carlo(base, MonteCarloSpec(**spec, chunk_paths=1_000))
+    b = monte_carlo(base, MonteCarloSpec(**spec, chunk_paths=3_000))
+    np.testing.assert_array_equal(a.mining_npv_usd, b.mining_npv_usd)
+    np.testing.assert_array_equal(a.lease_npv_usd, b.lease_npv_usd)
+
+
+def test_a_zero_default_probability_draws_no_default(base):
+    risky = with_input(base, "lease.default_probability_per_year_frac", 0.2)
+    result = monte_carlo(risky, MonteCarloSpec(paths=2, seed=0, btc_volatility_per_year_frac=0.0,
+                                               tenant_default_probability_per_year_frac=0.0))
+    safe = compare_site(with_input(risky, "lease.default_probability_per_year_frac", None))
+    np.testing.assert_allclose(result.lease_npv_usd, safe.lease_npv_usd, rtol=1e-12)
