@@ -91,6 +91,11 @@ def asic_catalogue() -> tuple[AsicModel, ...]:
     return tuple(AsicModel(**_blank_to_none(row)) for row in csv.DictReader(io.StringIO(text)))
 
 
+@functools.cache
+def _by_name() -> dict[str, AsicModel]:
+    return {entry.model: entry for entry in asic_catalogue()}
+
+
 def asic_model(name: str) -> AsicModel:
     """The catalogue entry named ``name`` (exact spelling), or a HashleaseError listing the names.
 
@@ -99,9 +104,9 @@ def asic_model(name: str) -> AsicModel:
     >>> asic_model("Antminer S19 XP").efficiency_j_per_th
     21.5
     """
-    for entry in asic_catalogue():
-        if entry.model == name:
-            return entry
+    entry = _by_name().get(name) if isinstance(name, str) else None
+    if entry is not None:
+        return entry
     raise HashleaseError("model", name, "one of " + ", ".join(repr(m.model) for m in asic_catalogue()),
                          kind=ErrorKind.VALUE)
 

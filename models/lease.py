@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -61,6 +61,12 @@ _CURVES = {
 }
 
 
+@lru_cache(maxsize=512)
+def _named_curve(curve: str, construction_months: int) -> np.ndarray:
+    x = np.arange(construction_months + 1) / construction_months
+    return np.diff(_CURVES[curve](x))
+
+
 def capex_weights(curve: CapexCurve | Sequence[float], construction_months: int) -> np.ndarray:
     """Share of total capex drawn in each construction month (sums to 1).
 
@@ -76,8 +82,7 @@ def capex_weights(curve: CapexCurve | Sequence[float], construction_months: int)
     [0.1562, 0.3438, 0.3438, 0.1562]
     """
     if isinstance(curve, str):
-        x = np.arange(construction_months + 1) / construction_months
-        return np.diff(_CURVES[curve](x))
+        return _named_curve(curve, construction_months).copy()
     return np.asarray(curve, dtype=float)
 
 
@@ -227,8 +232,9 @@ class LeaseInputs(InputModel):
     @cached_property
     def phases_resolved(self) -> tuple[Phase, ...]:
         """The ramp: the phases given, or all MW ready at the end of construction."""
-        return self.phases or (Phase(critical_it_mw=self.critical_it_mw,
-                                     ready_for_service_month=self.construction_months),)
+        # both values were validated as this lease's fields, within Phase's bounds: no second validation
+        return self.phases or (Phase.model_construct(critical_it_mw=self.critical_it_mw,
+                                                     ready_for_service_month=self.construction_months),)
 
     @property
     def commencement_month(self) -> int:
@@ -337,14 +343,14 @@ def _month_dates(inputs: Sequence[LeaseInputs], horizon: int) -> np.ndarray:
 
 
 def lease_lines(batch: LeaseBatch, dates: np.ndarray, *, levered: bool = True) -> dict[str, np.ndarray]:
-    """Monthly lines of every lease in the batch, each (S, M), on month-start ``dates`` (S, M).
+    """Monthly lines of every lease in the batch, each (S, M), on month-start ``dates`` (S or 1, M).
 
     With ``levered=False`` the debt lines and levered flows are left out (the unlevered lines do not depend on
     them), which is what the mine-or-lease comparison values.
     """
     f = batch.fields
     col = {name: value[:, None] for name, value in f.items()}
-    S, M = dates.shape
+    S, M = batch.fields["critical_it_mw"].shape[0], dates.shape[-1]
     m = np.arange(M)[None, :].astype(float)
     k = m - col["commencement_month"]                      # lease month, < 0 before commencement
     lease_end = col["commencement_month"] + col["term_months"]

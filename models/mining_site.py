@@ -53,12 +53,12 @@ class FleetLine(InputModel):
         asic_model(self.model)  # unknown model names are refused here, with the list
         return self
 
-    @property
+    @cached_property
     def hashrate_th_s(self) -> float:
         entry = asic_model(self.model)
         return float(self.th_s if self.th_s is not None else self.units * entry.hashrate_th_s)
 
-    @property
+    @cached_property
     def efficiency_j_per_th(self) -> float:
         return asic_model(self.model).efficiency_j_per_th
 

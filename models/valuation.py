@@ -65,6 +65,10 @@ OUTPUTS = ("hashprice_now_usd_per_ph_day", "mining_npv_usd", "lease_npv_usd", "n
            "breakeven_hashprice_usd_per_ph_day", "breakeven_rent_usd_per_kw_month")
 
 
+#: The market lines a comparison keeps for each scenario (the rest of the projection is shared or not needed).
+_MARKET_LINES = ("hashprice_usd_per_ph_day", "days_in_month", "btc_price_usd")
+
+
 @dataclass(frozen=True)
 class ComparisonFlows:
     """Monthly lines of a batch of comparisons sharing start month and horizon, each (scenarios, months).
@@ -134,7 +138,9 @@ def comparison_flows(inputs: Sequence[SiteComparisonInputs], *, market: dict[str
     if market is None:
         markets, market_index = _unique([x.market for x in inputs])
         projected = project_markets(markets, months=horizon)
-        market = {name: value[market_index] if name != "dates" else value for name, value in projected.items()}
+        gather = len(markets) != len(inputs) or np.any(market_index != np.arange(len(inputs)))
+        market = {name: value[market_index] if gather and name in _MARKET_LINES else value
+                  for name, value in projected.items() if name in _MARKET_LINES or name == "dates"}
     elif market["hashprice_usd_per_ph_day"].shape != (len(inputs), horizon):
         raise HashleaseError("market", f"shape {market['hashprice_usd_per_ph_day'].shape}", f"one row of "
                              f"{horizon} months per scenario ({len(inputs)})", kind=ErrorKind.VALUE)
@@ -153,7 +159,7 @@ def comparison_flows(inputs: Sequence[SiteComparisonInputs], *, market: dict[str
 
     leases, lease_index = _unique([x.lease for x in inputs])
     distinct = LeaseBatch.of(leases)
-    distinct_lines = lease_lines(distinct, np.broadcast_to(dates, (len(leases), horizon)), levered=False)
+    distinct_lines = lease_lines(distinct, dates[None, :], levered=False)
     batch = distinct.take(lease_index)
     live = np.arange(horizon)[None, :] < batch.rows_used[:, None]
     sell = np.array([x.sell_fleet_at_conversion for x in inputs], dtype=float)
@@ -164,9 +170,12 @@ def comparison_flows(inputs: Sequence[SiteComparisonInputs], *, market: dict[str
     lease_net[:, 0] += fleet_sale
     lease["net_cash_flow_usd"] = lease_net
 
-    valuation = np.array([np.datetime64(x.valuation_date or start, "D") for x in inputs])
-    all_dates = np.concatenate([valuation[:, None], np.broadcast_to(dates, (len(inputs), horizon))], axis=1)
     rate = np.array([x.discount_rate_per_year_frac for x in inputs])
+    if all(x.valuation_date is None for x in inputs):  # one valuation date: one row of dates for every rate
+        all_dates = np.concatenate([[np.datetime64(start, "D")], dates])[None, :]
+    else:
+        valuation = np.array([np.datetime64(x.valuation_date or start, "D") for x in inputs])
+        all_dates = np.concatenate([valuation[:, None], np.broadcast_to(dates, (len(inputs), horizon))], axis=1)
     discount = xnpv_discount_factors(rate, all_dates)[:, 1:]
     return ComparisonFlows(inputs, dates, discount, market, mining, lines["revenue"],
                            np.broadcast_to(lines["power"], revenue.shape), fixed, params["shut_down"][:, 0] > 0,
@@ -288,7 +297,7 @@ def _value_group(flows: ComparisonFlows, rows: np.ndarray, values, errors, probl
         start_price = np.array([x.market.starting_btc_price_usd for x in flows.inputs])
         put("breakeven_btc_price_usd", factor * start_price, why)
         put("breakeven_hashprice_usd_per_ph_day", factor * hashprice, why)
-        rent, why = _breakeven_rent(flows, mining_npv)
+        rent, why = _breakeven_rent(flows, mining_npv, lease_npv)
         put("breakeven_rent_usd_per_kw_month", rent, why)
 
 
@@ -364,13 +373,13 @@ def _breakeven_price_factor(flows: ComparisonFlows, target: np.ndarray) -> tuple
 def _lease_npv_at(flows: ComparisonFlows, rows: np.ndarray, rent: np.ndarray) -> np.ndarray:
     batch = flows.lease_batch.take(rows).with_rent(rent)
     horizon = flows.discount.shape[1]
-    lines = lease_lines(batch, np.broadcast_to(flows.dates, (len(rows), horizon)), levered=False)
+    lines = lease_lines(batch, flows.dates[None, :], levered=False)
     net = np.where(flows.lease_live[rows], lines["unlevered_cash_flow_usd"], 0.0)
     net[:, 0] += flows.fleet_sale_usd[rows]
     return np.sum(flows.discount[rows] * net, axis=1)
 
 
-def _breakeven_rent(flows: ComparisonFlows, target: np.ndarray) -> tuple[np.ndarray, list]:
+def _breakeven_rent(flows: ComparisonFlows, target: np.ndarray, lease_npv: np.ndarray) -> tuple[np.ndarray, list]:
     """Year-1 rent at which the lease's NPV equals ``target`` (mining's), per scenario; NaN and why where none.
 
     The lease's NPV is piecewise linear and non-decreasing in rent, so a secant step from the base rent and a
@@ -385,12 +394,16 @@ def _breakeven_rent(flows: ComparisonFlows, target: np.ndarray) -> tuple[np.ndar
     why: list[HashleaseError | None] = [None] * count
     a = flows.lease_batch.fields["rent_usd_per_kw_month"].copy()
     b = np.where(a * 1.01 <= MAX_RENT_USD_PER_KW_MONTH, a * 1.01, a * 0.99)
-    g_a = _lease_npv_at(flows, rows, a) - target
+    g_a = lease_npv - target
     g_b = _lease_npv_at(flows, rows, b) - target
     with np.errstate(divide="ignore", invalid="ignore"):
         c = b - g_b * (b - a) / (g_b - g_a)
     inside = np.isfinite(c) & (c > 0) & (c <= MAX_RENT_USD_PER_KW_MONTH)
-    todo = np.flatnonzero(inside)
+    # without an exit cap the lease's NPV is linear in rent: the secant root is exact. With one, a residual
+    # floored at zero may bend it between the points, so the root is checked
+    linear = np.isnan(flows.lease_batch.fields["exit_cap"])
+    rent[inside & linear] = c[inside & linear]
+    todo = np.flatnonzero(inside & ~linear)
     g_c = _lease_npv_at(flows, todo, c[todo]) - target[todo]
     done = np.abs(g_c) <= tolerance[todo]
     rent[todo[done]] = c[todo[done]]
