@@ -12,6 +12,7 @@ from rich.console import Console
 
 import addin
 import batch
+import decision
 import finance
 import lease
 import mining
@@ -24,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the default sizes")
     parser.add_argument("--smoke", action="store_true", help="a hundredth: checks the benchmarks run (tests use it)")
-    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin", "recalc", "batch", "power"], help="one section")
+    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin", "decision", "recalc", "batch", "power"], help="one section")
     args = parser.parse_args()
     scale = 100 if args.smoke else 10 if args.quick else 1
     console = Console(width=140)
@@ -34,6 +35,7 @@ def main() -> None:
         "lease": lambda: lease.run(count=10_000 // scale, one_by_one=200 // scale),
         "montecarlo": lambda: montecarlo.run(paths=100_000 // scale, loop_paths=500 // scale),
         "addin": lambda: addin.run(cells=100_000 // scale, calls=20_000 // scale),
+        "decision": lambda: decision.run(count=10_000 // scale, sample=200 // scale, repeat=1 if args.smoke else 3),
         "recalc": lambda: recalc.run(repeat=1 if args.smoke else 3),
         "power": lambda: power.run(repeat=1 if args.smoke else 3),
         "batch": lambda: batch.run(count=10_000 // scale, sample=8 if scale == 1 else 2, cluster=not args.smoke),
