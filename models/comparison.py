@@ -10,7 +10,7 @@ realised). Inputs are named by dotted path, as scenario files and the workbook n
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -68,12 +68,12 @@ class SiteComparisonInputs(InputModel):
                                      f"({self.horizon})", kind=ErrorKind.VALUE)
         return self
 
-    @property
+    @cached_property
     def horizon(self) -> int:
         """Months compared. [months]"""
         return self.horizon_months or self.lease.commencement_month + self.lease.term_months + 1
 
-    @property
+    @cached_property
     def start(self) -> dt.date:
         """First day of the first month compared (the lease's construction-start month)."""
         return self.lease.start_month.astype("datetime64[D]").item()

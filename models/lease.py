@@ -308,8 +308,11 @@ class LeaseBatch:
                 phase_mw[i, j], phase_month[i, j] = p.critical_it_mw, p.ready_for_service_month
         months = max(x.construction_months for x in inputs)
         weights = np.zeros((len(inputs), months))
+        curves: dict[tuple, list[int]] = {}
         for i, x in enumerate(inputs):
-            weights[i, :x.construction_months] = capex_weights(x.capex_curve, x.construction_months)
+            curves.setdefault((x.capex_curve, x.construction_months), []).append(i)
+        for (curve, length), rows in curves.items():
+            weights[rows, :length] = capex_weights(curve, length)
         return cls(fields, phase_mw, phase_month, weights, _horizon(fields, months))
 
     @property
