@@ -7,10 +7,6 @@ import pytest
 from hashlease.models import ErrorKind, HashleaseError, example_comparison, with_input, with_inputs
 
 
-@pytest.fixture(scope="module")
-def base():
-    return example_comparison()
-
 
 def test_unchanged_blocks_are_the_same_objects(base):
     moved = with_inputs(base, [("lease.rent_usd_per_kw_month", 150)])

@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, MonteCarloSpec,
-                              breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease, breakeven_rent_vs_mining,
-                              compare_site, example_comparison, hashprice_projection, mining_schedule, monte_carlo,
-                              sensitivity_grid, tornado, with_input, with_inputs)
+from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, compare_site,
+                              example_comparison, hashprice_projection,
+                              mining_schedule)
 
 FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050_000, btc_price_usd=100_000,
             fees_btc_per_block=0.0)
@@ -23,7 +21,6 @@ FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050
 
 def _months(start: dt.date, n: int) -> list[dt.date]:
     return [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(n)]
-
 
 
 # --- mining site -----------------------------------------------------------------------------------------

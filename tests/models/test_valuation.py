@@ -6,32 +6,17 @@ equalises the two NPVs); batch-versus-single agreement over 1,000 drawn scenario
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from hashlease.models import (HashleaseError, MarketProjection, MiningSiteInputs, MonteCarloSpec,
-                              breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease, breakeven_rent_vs_mining,
-                              compare_site, example_comparison, hashprice_projection, mining_schedule, monte_carlo,
-                              sensitivity_grid, tornado, with_input, with_inputs)
-
-FLAT = dict(start="2026-01-01", months=36, difficulty=100e12, block_height=1_050_000, btc_price_usd=100_000,
-            fees_btc_per_block=0.0)
-
-
-def _months(start: dt.date, n: int) -> list[dt.date]:
-    return [dt.date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1) for i in range(n)]
-
+from hashlease.models import (HashleaseError, MiningSiteInputs, MonteCarloSpec, breakeven_btc_price_vs_lease,
+                              breakeven_hashprice_vs_lease,
+                              breakeven_rent_vs_mining, compare_site,
+                              example_comparison, with_input)
 
 S21_SITE = dict(site_mw=10, pue=1.0, uptime_frac=1.0, pool_fee_frac=0.0, power_price_usd_per_kwh=0.05,
                 fleet=[{"model": "Antminer S21", "units": 2_000}], shut_down_when_unprofitable=False)
-
-
-@pytest.fixture(scope="module")
-def base():
-    return example_comparison()
 
 
 # --- comparison and break-evens --------------------------------------------------------------------------
