@@ -50,7 +50,7 @@ def sensitivity_grid(inputs: SiteComparisonInputs, row: tuple[str, Sequence[floa
     (row_path, row_values), (col_path, col_values) = row, column
     if row_path == col_path:
         raise HashleaseError("column", col_path, f"an input other than the row's ({row_path}): one input cannot "
-                             "take two values in one cell of the grid")
+                             "take two values in one cell of the grid", kind=ErrorKind.VALUE)
     variants = _same_horizon([with_inputs(inputs, [(row_path, a), (col_path, b)])
                               for a in row_values for b in col_values])
     table = _values(variants, output).reshape(len(row_values), len(col_values))
