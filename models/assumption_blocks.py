@@ -20,18 +20,68 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, replace
 import typing
 from typing import Any, Sequence
 
+import annotated_types
 from pydantic import BaseModel
 
 from .errors import HashleaseError
 from .excel_dates import from_excel_serial
 
-__all__ = ["ROW_PREFIXES", "block_fields", "assumptions_from_rows"]
+__all__ = ["ROW_PREFIXES", "Bounds", "field_bounds", "block_fields", "assumptions_from_rows"]
 
 #: Prefixes of the rows that are not plain field names.
 ROW_PREFIXES = ("fleet:", "fleet_th_s:", "resale_tier:", "phase:")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The numeric range a pydantic field accepts (``None``: unbounded on that side)."""
+
+    low: float | None = None
+    low_inclusive: bool = True
+    high: float | None = None
+    high_inclusive: bool = True
+
+    @property
+    def accepted(self) -> str:
+        """The range in the notation of :class:`HashleaseError` messages: ``"(0, 1]"``, ``"> 0"``, ``">= 1"``."""
+        if self.low is None and self.high is None:
+            return "any number"
+        if self.high is None:
+            return f"{'>=' if self.low_inclusive else '>'} {self.low:g}"
+        if self.low is None:
+            return f"{'<=' if self.high_inclusive else '<'} {self.high:g}"
+        return f"{'[' if self.low_inclusive else '('}{self.low:g}, {self.high:g}{']' if self.high_inclusive else ')'}"
+
+
+def field_bounds(schema: type[BaseModel], name: str) -> Bounds:
+    """The bounds pydantic enforces on ``schema.name`` (its ``Gt``/``Ge``/``Lt``/``Le`` constraints).
+
+    The one place a bound is stated is the model's ``Field``; the workbook template's validation and the add-in's
+    argument help read it here.
+
+    Examples
+    --------
+    >>> from hashlease.models import MiningSiteInputs
+    >>> field_bounds(MiningSiteInputs, "uptime_frac")
+    Bounds(low=0, low_inclusive=False, high=1, high_inclusive=True)
+    >>> field_bounds(MiningSiteInputs, "pool_fee_frac").accepted
+    '[0, 1)'
+    """
+    bounds = Bounds()
+    for item in schema.model_fields[name].metadata:
+        if isinstance(item, annotated_types.Gt):
+            bounds = replace(bounds, low=item.gt, low_inclusive=False)
+        elif isinstance(item, annotated_types.Ge):
+            bounds = replace(bounds, low=item.ge, low_inclusive=True)
+        elif isinstance(item, annotated_types.Lt):
+            bounds = replace(bounds, high=item.lt, high_inclusive=False)
+        elif isinstance(item, annotated_types.Le):
+            bounds = replace(bounds, high=item.le, high_inclusive=True)
+    return bounds
 
 
 def _blank(value: Any) -> bool:
