@@ -390,10 +390,10 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table "
                   "with the row values down the left and the column values across the top.",
                   (MARKET, MINING, LEASE,
-                   Arg("row_input", "Input varied down the rows (dotted name)", "-", kind="choice",
+                   Arg("row_input", "Input varied down the rows (its input name, as the workbook names the cell)", "-", kind="choice",
                        choices=SENSITIVITY_INPUTS),
                    Arg("row_values", "Values of the row input", "input's unit", accepted="within its range"),
-                   Arg("column_input", "Input varied across the columns (dotted name)", "-", kind="choice",
+                   Arg("column_input", "Input varied across the columns (its input name, as the workbook names the cell)", "-", kind="choice",
                        choices=SENSITIVITY_INPUTS),
                    Arg("column_values", "Values of the column input", "input's unit", accepted="within its range"),
                    DISCOUNT, HORIZON), returns="table", returns_unit="USD", model="sensitivity_grid",

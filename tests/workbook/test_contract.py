@@ -295,3 +295,15 @@ def test_a_btc_price_override_moves_mining_and_halving(tmp_path):
         assert power_after == pytest.approx(m.breakeven_power_price_usd_per_kwh(after, efficiency), rel=1e-12), model
     base_table = [[c.value for c in row] for row in base[sheet][ref]]
     assert all(a[3] != pytest.approx(b[3], rel=1e-3) for a, b in zip(models, base_table[1:]))
+
+
+def test_contract_examples():
+    import doctest
+
+    failures, _ = doctest.testmod(contract, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0
+
+
+def test_the_about_sheet_lists_the_declared_outputs(book):
+    text = " ".join(str(c.value) for c in book["About"]["A"] if c.value)
+    assert all(o.name in text for o in (*contract.OUTPUTS, *contract.PHASED_OUTPUTS))

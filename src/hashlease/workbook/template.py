@@ -259,8 +259,10 @@ def _about(wb: Workbook) -> None:
          "`hashlease recalc`.", None),
         ("", None),
         ("How to use", Font(bold=True)),
-        ("1. Inputs: every assumption, in yellow cells. Names in column A are the model's field names; units are in "
-         "column C. Each block is one named range passed to the HL_ functions.", None),
+        ("1. Inputs: every assumption, in yellow cells (blank: the model's default). Names in column A are the "
+         "model's field names; units are in column C, bounds in each cell's validation. Each block is one named "
+         "range passed to the HL_ functions, and each value is the named cell <block>.<field> (market.btc_price_usd, "
+         "mining.pue, lease.term_years): the name a scenario overrides.", None),
         ("2. Market: difficulty, block height, fees and BTC price, each with its date and source. Refresh it with "
          "`hashlease refresh` or type newer figures.", None),
         ("3. Fleet, Mining, Halving: what the fleet earns now and after the next halving, and when each machine "
@@ -269,7 +271,10 @@ def _about(wb: Workbook) -> None:
          "figure.", None),
         ("5. Comparison: both options on the same dates and discount rate, the break-even BTC price and rent, "
          "a sensitivity grid and the monthly cumulative cash; Charts plots them.", None),
-        ("6. Scenarios: named overrides of inputs, for `hashlease batch`.", None),
+        ("6. Scenarios: named overrides of inputs (by the names above, and phase1.site_mw... on Phasing), for "
+         "`hashlease batch`. Its outputs are named cells too: mining_npv_usd, lease_npv_usd, npv_difference_usd, "
+         "lease_irr_per_year_frac, lease_payback_month, breakeven_btc_price_usd, breakeven_rent_usd_per_kw_month, "
+         "hashprice_now_usd_per_ph_day, phased_npv_usd.", None),
         ("", None),
         ("Units and conventions", Font(bold=True)),
         ("Hashprice in USD per PH/s per day; power in USD/kWh; efficiency in J/TH; rent in USD per kW of critical "
@@ -333,7 +338,8 @@ def _inputs(wb: Workbook) -> None:
     ws = wb.create_sheet("Inputs", 1)
     for col, width in zip("ABCDE", (34, 18, 16, 58, 40)):
         ws.column_dimensions[col].width = width
-    ws["A1"], ws["A1"].font = "Inputs (yellow cells); names in column A are the models' field names", TITLE_FONT
+    ws["A1"], ws["A1"].font = ("Inputs (yellow cells); names in column A are the models' field names, each value the "
+                               "named cell <block>.<field>"), TITLE_FONT
     rate = field_row(m.SiteComparisonInputs, DISCOUNT_RATE, 0.10)
     ws["A2"], ws["B2"] = DISCOUNT_RATE, rate.value
     _input_cell(ws, ws["B2"])
@@ -578,7 +584,7 @@ def _phasing(wb: Workbook) -> None:
 def _scenarios(wb: Workbook) -> None:
     ws = wb.create_sheet("Scenarios")
     ws["A1"], ws["A1"].font = "Scenarios: named overrides of inputs (for hashlease batch)", TITLE_FONT
-    _heading(ws, 2, ["Scenario", "Input (assumption name)", "Value", "Note"], [18, 44, 14, 50])
+    _heading(ws, 2, ["Scenario", "Input (named cell: market.btc_price_usd...)", "Value", "Note"], [18, 44, 14, 50])
     rows = [("base", "", "", "The inputs as they stand"),
             ("bear", "market.btc_price_usd", 60_000, "BTC falls"),
             ("bear", "market.difficulty_growth_per_month_frac", 0.03, "Hashrate keeps growing fast"),
