@@ -307,3 +307,18 @@ def test_contract_examples():
 def test_the_about_sheet_lists_the_declared_outputs(book):
     text = " ".join(str(c.value) for c in book["About"]["A"] if c.value)
     assert all(o.name in text for o in (*contract.OUTPUTS, *contract.PHASED_OUTPUTS))
+
+
+def test_refresh_writes_the_market_cells_by_name(tmp_path):
+    from hashlease.market_data import Refreshed
+    from hashlease.workbook import market_sheet
+
+    moved = tmp_path / "moved.xlsx"
+    _rename_target(TEMPLATE, moved, "market_btc_price_usd_status", "Market!$H$20")
+    values = market_sheet.current(TEMPLATE)
+    assert set(values) == {"difficulty", "block_height", "fees_btc_per_block", "btc_price_usd"}
+    cells = market_sheet.cells(moved, Refreshed(values=values, stale={"btc_price_usd": "no answer"}))
+    assert cells["Market"]["H20"].startswith("STALE") and "no answer" in cells["Market"]["H20"]
+    names = contract.defined_names(TEMPLATE)
+    _, price_ref = defined_ref(names["market_btc_price_usd"])
+    assert cells["Market"][price_ref] == values["btc_price_usd"].value

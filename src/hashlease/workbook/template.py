@@ -316,6 +316,8 @@ def _market(wb: Workbook, snapshot: MarketSnapshot) -> None:
         ws.cell(i, 5, item.source)
         ws.cell(i, 6, "bundled offline snapshot")
         _name(wb, name, f"Market!$B${i}")
+        for part, column in (("as_of", "D"), ("source", "E"), ("status", "F")):  # what refresh writes beside it
+            _name(wb, f"{name}_{part}", f"Market!${column}${i}")
     ws.cell(7, 1, "Snapshot date")
     ws.cell(7, 2, "=MAX(D3:D6)").number_format = DATE_FORMAT
     ws.cell(7, 5, "The latest as-of date above")
