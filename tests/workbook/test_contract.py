@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -152,7 +151,8 @@ def test_no_cell_addresses_in_code_that_reads_or_writes_the_template():
     for path in sorted((ROOT / "src" / "hashlease").rglob("*.py")):
         if path.name == "template.py":
             continue
-        found += [f"{path.relative_to(ROOT)}:{line}: {text!r}" for line, text in _cell_literals(path.read_text("utf-8"))]
+        literals = _cell_literals(path.read_text("utf-8"))
+        found += [f"{path.relative_to(ROOT)}:{line}: {text!r}" for line, text in literals]
     assert not found, "cell addresses in code (use a defined name):\n" + "\n".join(found)
 
 

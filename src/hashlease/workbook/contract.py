@@ -30,8 +30,8 @@ from hashlease import models as m
 from hashlease.models import HashleaseError
 from hashlease.workbook.writer import defined_ref
 
-__all__ = ["Output", "OUTPUTS", "PHASED_OUTPUTS", "DEMO_OUTPUTS", "BLOCKS", "DISCOUNT_RATE", "PHASE_FIELDS", "STRUCTURED_FIELDS",
-           "block_inputs", "input_names", "phase_input", "is_input_name", "defined_names", "resolve",
+__all__ = ["Output", "OUTPUTS", "PHASED_OUTPUTS", "DEMO_OUTPUTS", "BLOCKS", "DISCOUNT_RATE", "PHASE_FIELDS",
+           "STRUCTURED_FIELDS", "block_inputs", "input_names", "phase_input", "is_input_name", "defined_names", "resolve",
            "input_cell", "output_cell", "read_outputs"]
 
 
