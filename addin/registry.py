@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from hashlease import models as m
+from hashlease.models.assumption_blocks import field_bounds
 
 __all__ = ["Arg", "ExcelFunction", "REGISTRY", "by_name", "CATEGORY", "REQUIRED", "ERROR_POLICY"]
 
@@ -104,10 +105,12 @@ MINING = Arg("mining_assumptions", "Two-column range: mining site name | value; 
              "'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s", "-", kind="assumptions", schema=m.MiningSiteInputs)
 LEVERED = Arg("levered", "TRUE for the levered (equity) figure, FALSE for unlevered", "-", kind="flag",
               default=False)
+# bounds of assumptions the models validate with pydantic are read from the Field, never restated here
 DISCOUNT = Arg("discount_rate_per_year_frac", "Discount rate for both options", "fraction/year", default=0.10,
-               accepted="> -1")
+               accepted=field_bounds(m.SiteComparisonInputs, "discount_rate_per_year_frac").accepted)
 HORIZON = Arg("horizon_months", "Months compared; 0 for the lease's full length", "months", kind="integer",
-              default=0, accepted="whole number >= 0")
+              default=0, accepted="0, or a whole number in "
+              + field_bounds(m.SiteComparisonInputs, "horizon_months").accepted)
 
 
 def _refine(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day):
@@ -152,7 +155,8 @@ def _site_cash(*inputs):
 
 
 PHASES = Arg("phases", "Range of phases, one row each: site MW | critical IT MW | cut-over month (no header)", "MW, MW, "
-             "months", accepted="3 columns of numbers")
+             "months", accepted="3 columns: " + ", ".join(
+                 field_bounds(m.ConversionPhase, f).accepted for f in ("site_mw", "critical_it_mw", "cutover_month")))
 DISPLACED = Arg("displaced_fleet", "What happens to machines displaced at a cut-over: redeploy (into spare power, "
                 "then sell) or sell", "-", kind="choice", default="redeploy", choices=("redeploy", "sell"))
 
@@ -387,10 +391,12 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table "
                   "with the row values down the left and the column values across the top.",
                   (MARKET, MINING, LEASE,
-                   Arg("row_input", "Input varied down the rows (dotted name)", "-", kind="choice",
+                   Arg("row_input", "Input varied down the rows (its input name, as the workbook names the cell)", "-",
+                       kind="choice",
                        choices=SENSITIVITY_INPUTS),
                    Arg("row_values", "Values of the row input", "input's unit", accepted="within its range"),
-                   Arg("column_input", "Input varied across the columns (dotted name)", "-", kind="choice",
+                   Arg("column_input", "Input varied across the columns (its input name, as the workbook names the cell)",
+                       "-", kind="choice",
                        choices=SENSITIVITY_INPUTS),
                    Arg("column_values", "Values of the column input", "input's unit", accepted="within its range"),
                    DISCOUNT, HORIZON), returns="table", returns_unit="USD", model="sensitivity_grid",

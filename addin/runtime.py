@@ -15,7 +15,6 @@ import datetime as dt
 import itertools
 import logging
 import math
-import typing
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from hashlease import models as m
+from hashlease.models.assumption_blocks import block_fields
 
 from .registry import REQUIRED, Arg, ExcelFunction, by_name
 
@@ -155,92 +155,23 @@ def _flag(arg: Arg, value: Any) -> bool:
     raise ExcelError("#VALUE!", f"{arg.name} must be TRUE or FALSE, got {_describe(value)}")
 
 
-def _field_kind(schema: type[BaseModel], name: str) -> str:
-    annotation = schema.model_fields[name].annotation
-    options = set(typing.get_args(annotation)) | {annotation}
-    if dt.date in options:
-        return "date"
-    if any(typing.get_origin(o) is tuple for o in options):
-        return "tuple"
-    return "value"
-
-
-def _is_choice(schema: type[BaseModel], name: str, text: str) -> bool:
-    """Whether ``text`` is one of the named choices a field also accepts (a capex curve's name)."""
-    for option in typing.get_args(schema.model_fields[name].annotation):
-        if typing.get_origin(option) is typing.Literal and text in typing.get_args(option):
-            return True
-    return False
-
-
 def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = "assumptions") -> BaseModel:
     """Validate a two-column name | value range into ``schema`` (blank rows skipped).
 
-    Names are the model's field names. Dates may be Excel serial numbers or date cells; a list (weights, a
-    path) is text with values separated by commas or semicolons. Mining fleets are rows named
-    ``fleet:<model>`` (units) or ``fleet_th_s:<model>`` (TH/s); resale tiers are rows named
-    ``resale_tier:<max J/TH>`` with the price in USD per TH/s; lease phases are ``phase:<n>.critical_it_mw``
-    and ``phase:<n>.ready_for_service_month``.
+    The rows are parsed by :func:`hashlease.models.assumption_blocks.block_fields` (field names, ``fleet:<model>``,
+    ``resale_tier:<max J/TH>`` and ``phase:<n>.<field>`` rows); here the range is only converted: the COM
+    "missing" marker and error cells become blanks and error text, and a malformed row becomes ``#VALUE!``.
     """
     if not _is_range(value):
         raise ExcelError("#VALUE!", f"{arg_name} must be a two-column range of name | value, got {_describe(value)}")
     rows = _grid(value)
     if len(rows[0]) != 2:
         raise ExcelError("#VALUE!", f"{arg_name} must have two columns (name | value), got {len(rows[0])}")
-    data: dict[str, Any] = {}
-    fleet: list[dict[str, Any]] = []
-    tiers: list[dict[str, Any]] = []
-    phases: dict[int, dict[str, Any]] = {}
-    for number, (name, cell) in enumerate(rows, start=1):
-        if _is_blank(name):
-            continue
-        if not isinstance(name, str):
-            raise ExcelError("#VALUE!", f"{arg_name} row {number}: the name must be text, got {_describe(name)}")
-        key = name.strip()
-        if key.startswith(("fleet:", "fleet_th_s:")):
-            kind, _, model = key.partition(":")
-            fleet.append({"model": model.strip(), "units" if kind == "fleet" else "th_s":
-                          int(cell) if kind == "fleet" and isinstance(cell, float) and cell.is_integer() else cell})
-            continue
-        if key.startswith("resale_tier:"):
-            bound = key[len("resale_tier:"):].strip()
-            try:
-                tiers.append({"max_efficiency_j_per_th": float(bound), "usd_per_th_s": cell})
-            except ValueError:
-                raise ExcelError("#VALUE!", f"{arg_name} row {number}: {key!r} must look like resale_tier:<max J/TH>, "
-                                            "e.g. resale_tier:25") from None
-            continue
-        if key.startswith("phase:"):
-            head, _, field = key[len("phase:"):].partition(".")
-            try:
-                phases.setdefault(int(head), {})[field] = cell
-            except ValueError:
-                raise ExcelError("#VALUE!", f"{arg_name} row {number}: {key!r} must look like "
-                                            "phase:<n>.critical_it_mw") from None
-            continue
-        if key in data:
-            raise ExcelError("#VALUE!", f"{arg_name}: {key!r} is given twice")
-        if _is_blank(cell):
-            continue  # an empty value leaves the model's default
-        if key in schema.model_fields:
-            kind = _field_kind(schema, key)
-            if kind == "date" and not isinstance(cell, str):
-                cell = _date(Arg(key, "", "date", kind="date"), cell)
-            elif kind == "tuple" and isinstance(cell, str) and not _is_choice(schema, key, cell):
-                try:
-                    cell = tuple(float(x) for x in cell.replace(";", ",").split(",") if x.strip())
-                except ValueError:
-                    raise ExcelError("#VALUE!", f"{key} must be numbers separated by commas, got {cell!r}") from None
-            elif isinstance(cell, float) and cell.is_integer() and schema.model_fields[key].annotation in (
-                    int, int | None):
-                cell = int(cell)
-        data[key] = cell
-    if fleet:
-        data["fleet"] = fleet
-    if tiers:
-        data["resale_tiers"] = tiers
-    if phases:
-        data["phases"] = [phases[k] for k in sorted(phases)]
+    cells = [[None if _is_blank(c) else COM_ERRORS.get(c, c) if type(c) is int else c for c in row] for row in rows]
+    try:
+        data = block_fields(schema, cells, arg_name)
+    except m.HashleaseError as exc:
+        raise ExcelError("#VALUE!", str(exc)) from None
     return schema(**data)
 
 

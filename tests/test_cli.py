@@ -90,3 +90,46 @@ def test_demo_bad_snapshot_is_a_message(tmp_path, content, message):
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip()
+
+
+def _moved_name(source, target, name, new_ref):
+    """Copy ``source`` with the defined name ``name`` pointing at ``new_ref`` (only xl/workbook.xml changes)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data, count = re.subn(rf'(<definedName name="{name}"[^>]*>)[^<]*(<)'.encode(),
+                                      rb"\g<1>" + new_ref.encode() + rb"\g<2>", data)
+                assert count == 1
+            zout.writestr(item, data)
+
+
+def test_demo_reads_the_workbook_by_defined_name(tmp_path):
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "hashlease.xlsx"
+    moved = tmp_path / "moved.xlsx"
+    # the break-even BTC price's name now points at the break-even rent's cell: the demo must follow the name
+    _moved_name(template, moved, "breakeven_btc_price_usd", "Comparison!$B$9")
+    stock = runner.invoke(app, ["demo", "--workbook", str(template), "-o", str(tmp_path / "a.xlsx")])
+    result = runner.invoke(app, ["demo", "--workbook", str(moved), "-o", str(tmp_path / "b.xlsx")])
+    assert stock.exit_code == 0 and result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "Break-even BTC price (mining = lease)" in x)
+    rent = next(x for x in stock.stdout.splitlines() if "Break-even rent (lease = mining)" in x)
+    import re
+
+    figure = float(re.search(r"([0-9,.]+) USD/kW-month", rent).group(1).replace(",", ""))
+    assert f"{figure:,.0f} USD/BTC" in line  # the rent's figure (122.06), rounded as prices are, on the BTC line
+
+
+def test_demo_without_a_declared_name_is_a_message(tmp_path):
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "hashlease.xlsx"
+    moved = tmp_path / "old.xlsx"
+    _moved_name(template, moved, "lease_npv_usd", "Comparison!$Z$99")  # an empty cell: no value
+    result = runner.invoke(app, ["demo", "--workbook", str(moved), "-o", str(tmp_path / "b.xlsx")])
+    assert result.exit_code == 1 and "lease_npv_usd" in result.stderr and "Traceback" not in result.output

@@ -264,8 +264,8 @@ def HL_LEASE_SUMMARY(lease_assumptions):
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     'Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and their difference, as a table that spills.'
     return _call('HL_SITE_COMPARE', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)
@@ -275,8 +275,8 @@ def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, d
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 @xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
 def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0, rows=0):
     'Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and of the lease, and the difference) as a dated table that spills.'
@@ -287,12 +287,12 @@ def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, disc
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('row_input', err_to_str=True, doc='Input varied down the rows (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.opex_u')
+@xw.arg('row_input', err_to_str=True, doc='Input varied down the rows (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue')
 @xw.arg('row_values', ndim=2, err_to_str=True, doc="Values of the row input [input's unit, within its range]")
-@xw.arg('column_input', err_to_str=True, doc='Input varied across the columns (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.o')
+@xw.arg('column_input', err_to_str=True, doc='Input varied across the columns (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, minin')
 @xw.arg('column_values', ndim=2, err_to_str=True, doc="Values of the column input [input's unit, within its range]")
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac=0.1, horizon_months=0):
     'Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table with the row values down the left and the column values across the top. [USD]'
     return _call('HL_SENSITIVITY', market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac, horizon_months)
@@ -302,8 +302,8 @@ def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, ro
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy'):
     'NPV of converting the site phase by phase while the rest keeps mining (Excel XNPV from the start). [USD]'
@@ -314,8 +314,8 @@ def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, pha
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy'):
     'Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, as a table that spills.'
@@ -326,8 +326,8 @@ def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions,
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 @xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
 def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy', rows=0):
@@ -350,8 +350,8 @@ def HL_CURTAILMENT(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's. [USD/BTC]"
     return _call('HL_BREAKEVEN_BTC_PRICE_VS_LEASE', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)
@@ -361,8 +361,8 @@ def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, leas
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_BREAKEVEN_RENT_VS_MINING(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     "Year-1 rent per kW-month at which the lease's NPV equals mining's. [USD/kW-month]"
     return _call('HL_BREAKEVEN_RENT_VS_MINING', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)

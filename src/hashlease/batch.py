@@ -31,26 +31,18 @@ import numpy as np
 
 from hashlease import models as m
 from hashlease.models import HashleaseError
-from hashlease.workbook.writer import defined_ref
+from hashlease.workbook import contract
 
 __all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch"]
 
-#: Summary outputs: name (with unit) -> the template cell that holds the same figure.
-OUTPUTS = {
-    "hashprice_now_usd_per_ph_day": ("Mining", "M16"),  # the projection's first month
-    "mining_npv_usd": ("Comparison", "B4"),
-    "lease_npv_usd": ("Comparison", "B5"),
-    "npv_difference_usd": ("Comparison", "B6"),
-    "lease_irr_per_year_frac": ("Comparison", "C5"),
-    "lease_payback_month": ("Comparison", "D5"),
-    "breakeven_btc_price_usd": ("Comparison", "B8"),
-    "breakeven_rent_usd_per_kw_month": ("Comparison", "B9"),
-}
+#: Summary outputs, in order: name (with unit) -> its declaration in the workbook contract (each is a defined
+#: name of the template, read by name; see :mod:`hashlease.workbook.contract`).
+OUTPUTS = {output.name: output for output in contract.OUTPUTS}
 #: With ``phased``: the phased plan's NPV (the Phasing sheet); phases are overridden as "phase<n>.<field>".
-PHASED_OUTPUT = {"phased_npv_usd": ("Phasing", "F4")}
-PHASE_COLUMNS = {"site_mw": "A", "critical_it_mw": "B", "cutover_month": "C"}
+PHASED_OUTPUT = {output.name: output for output in contract.PHASED_OUTPUTS}
 _PHASE = re.compile(r"^phase([1-9][0-9]*)\.(site_mw|critical_it_mw|cutover_month)$")
-BLOCKS = {"market": "projection", "mining": "mining", "lease": "lease"}
+#: Input blocks: prefix of the input names ("market.btc_price_usd") -> the named two-column block.
+BLOCKS = {block: name for block, (_, name) in contract.BLOCKS.items()}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -177,7 +169,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
 
 def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
     """The comparison the template's assumption blocks describe (after recalculating their formulas)."""
-    from hashlease.addin.runtime import ExcelError, assumptions_from_range
+    from hashlease.models.assumption_blocks import assumptions_from_rows
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import split_cell
 
@@ -185,13 +177,14 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
 
     result = recalculate(template)
     book = openpyxl.load_workbook(template)
-    names = dict(book.defined_names.items())
+    names = {name: d.attr_text for name, d in book.defined_names.items() if d.attr_text}
+    where = f"workbook {Path(template).name}"
 
     def block(name: str) -> list[list[Any]]:
         if name not in names:
-            raise HashleaseError(f"workbook {Path(template).name}", f"no named block {name}",
-                                 "the template's named assumption blocks (model engine)")
-        sheet, ref = defined_ref(names[name].attr_text)
+            raise HashleaseError(where, f"no named block {name}", "the template's named assumption blocks "
+                                 "(model engine)")
+        sheet, ref = contract.resolve(names, name)
         first, last = ref.split(":")
         (top, left), (bottom, right) = split_cell(first), split_cell(last)
         ws = book[sheet]
@@ -207,18 +200,18 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
             rows.append(row)
         return rows
 
-    try:
-        market = assumptions_from_range(m.MarketProjection, block("market_assumptions"))
-        mining = assumptions_from_range(m.MiningSiteInputs, block("mining_assumptions"))
-        lease = assumptions_from_range(m.LeaseInputs, block("lease_assumptions"))
-    except ExcelError as exc:
-        raise HashleaseError(f"workbook {Path(template).name}", "its assumption blocks", "valid", detail=exc.text)
-    if "discount_rate_per_year_frac" not in names:
-        raise HashleaseError(f"workbook {Path(template).name}", "no named cell discount_rate_per_year_frac",
+    blocks = {}
+    for prefix, (schema, name) in contract.BLOCKS.items():
+        try:
+            blocks[prefix] = assumptions_from_rows(schema, block(name), name)
+        except HashleaseError as exc:
+            raise HashleaseError(where, "its assumption blocks", "valid", detail=str(exc)) from None
+    if contract.DISCOUNT_RATE not in names:
+        raise HashleaseError(where, f"no named cell {contract.DISCOUNT_RATE}",
                              "the template's named discount rate (model engine)")
-    sheet, ref = defined_ref(names["discount_rate_per_year_frac"].attr_text)
+    sheet, ref = contract.resolve(names, contract.DISCOUNT_RATE)
     rate = book[sheet][ref].value
-    return m.SiteComparisonInputs(market=market, mining=mining, lease=lease, discount_rate_per_year_frac=rate)
+    return m.SiteComparisonInputs(**blocks, discount_rate_per_year_frac=rate)
 
 
 def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
@@ -232,16 +225,16 @@ def base_phases(template: str | Path) -> dict[str, Any]:
     import openpyxl
 
     book = openpyxl.load_workbook(template, data_only=True)
-    names = dict(book.defined_names.items())
+    names = {name: d.attr_text for name, d in book.defined_names.items() if d.attr_text}
     for name in ("conversion_phases", "displaced_fleet"):
         if name not in names:
             raise HashleaseError(f"workbook {Path(template).name}", f"no named range {name}",
                                  "the template's Phasing sheet (for --phased)")
-    sheet, ref = defined_ref(names["conversion_phases"].attr_text)
+    sheet, ref = contract.resolve(names, "conversion_phases")
     rows = [[c.value for c in row] for row in book[sheet][ref]]
-    sheet, ref = defined_ref(names["displaced_fleet"].attr_text)
+    sheet, ref = contract.resolve(names, "displaced_fleet")
     displaced = book[sheet][ref].value
-    phases = [dict(site_mw=a, critical_it_mw=b, cutover_month=c) for a, b, c in rows if a is not None]
+    phases = [dict(zip(contract.PHASE_FIELDS, row)) for row in rows if row[0] is not None]
     return {"phases": phases, "displaced_fleet": displaced}
 
 
@@ -305,26 +298,11 @@ def model_chunk(base_json: str, scenarios: Sequence[Scenario], phased: dict[str,
 # --- the workbook engine ---------------------------------------------------------------------------------
 
 def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(template, read_only=False)
-    names = dict(book.defined_names.items())
+    """{sheet: {cell: value}} of a scenario's overrides, each cell found by the input's defined name."""
+    names = contract.defined_names(template)
     out: dict[str, dict[str, Any]] = {}
     for path, value in overrides:
-        match = _PHASE.match(path)
-        if match and "conversion_phases" in names:
-            sheet, ref = defined_ref(names["conversion_phases"].attr_text)
-            top, bottom = (int(n) for n in re.findall(r"[0-9]+", ref))
-            index = int(match.group(1))
-            if top + index - 1 > bottom:
-                raise HashleaseError("input", path, f"a phase the template has (1 to {bottom - top + 1})")
-            out.setdefault(sheet, {})[f"{PHASE_COLUMNS[match.group(2)]}{top + index - 1}"] = value
-            continue
-        head, _, rest = path.partition(".")
-        name = f"{BLOCKS[head]}_{rest}" if rest and head in BLOCKS else path
-        if name not in names:
-            raise HashleaseError("input", path, "an assumption the workbook names (e.g. market.btc_price_usd)")
-        sheet, ref = defined_ref(names[name].attr_text)
+        sheet, ref = contract.input_cell(names, path)
         out.setdefault(sheet, {})[ref] = value
     return out
 
@@ -336,6 +314,8 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
     from hashlease.workbook.writer import write_values
 
     template_path = Path(template)
+    names = contract.defined_names(template_path)
+    outputs = [*contract.OUTPUTS, *(contract.PHASED_OUTPUTS if phased else ())]
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in scenarios:
@@ -344,10 +324,7 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
                 write_values(template_path, staged, _override_cells(template_path, scenario.overrides),
                              replace_formulas=True)
                 result = recalculate(staged)
-                row = {"scenario": scenario.name}
-                for name, (sheet, ref) in {**OUTPUTS, **(PHASED_OUTPUT if phased else {})}.items():
-                    value = result.values.get(sheet, {}).get(ref)
-                    row[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+                row = {"scenario": scenario.name, **contract.read_outputs(result.values, names, outputs)}
                 if keep_dir:
                     target = safe_path(Path(keep_dir), f"{scenario.name}.xlsx")
                     write_values(staged, target, result.values)

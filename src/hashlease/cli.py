@@ -70,23 +70,33 @@ def _bundled_template() -> Path:
 
 
 def _print_workbook_demo(workbook: Path, output: Path) -> None:
+    from hashlease.workbook import contract
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import write_values
 
     result = recalculate(workbook)
     write_values(workbook, output, result.values)
-    v = result.values
+    # every figure by its defined name (hashlease.workbook.contract), never by a cell address
+    v = contract.read_outputs(result.values, contract.defined_names(workbook),
+                              [*contract.OUTPUTS, *contract.DEMO_OUTPUTS])
+    missing = [name for name, value in v.items() if value is None and name != "lease_payback_month"]
+    if missing:
+        why = "; ".join(result.messages[:3]) or "error cells in the workbook"
+        raise m.HashleaseError(f"workbook {workbook.name}", f"no value for {', '.join(missing)}", "numbers",
+                               detail=why)
     out = _console()
-    mining, lease = v["Comparison"].get("B4"), v["Comparison"].get("B5")
+    mining, lease = v["mining_npv_usd"], v["lease_npv_usd"]
     rows = [
-        ("Hashprice now / after the next halving", f"{v['Mining']['B3']:,.2f} / {v['Mining']['B4']:,.2f} USD/PH/day"),
-        ("Site cash margin today", f"{v['Mining']['B10']:,.0f} USD/year"),
-        ("Lease alone: NPV (Excel XNPV) / IRR (XIRR)", f"{v['AI Lease']['B4']:,.0f} USD / {v['AI Lease']['B6']:.2%}"),
+        ("Hashprice now / after the next halving",
+         f"{v['hashprice_now_usd_per_ph_day']:,.2f} / {v['hashprice_after_halving_usd_per_ph_day']:,.2f} USD/PH/day"),
+        ("Site cash margin today", f"{v['site_cash_margin_usd_per_year']:,.0f} USD/year"),
+        ("Lease alone: NPV (Excel XNPV) / IRR (XIRR)",
+         f"{v['lease_xnpv_usd']:,.0f} USD / {v['lease_xirr_per_year_frac']:.2%}"),
         ("Keep mining: NPV", f"{mining:,.0f} USD"),
         ("Convert to the lease: NPV (fleet sold in month 0)", f"{lease:,.0f} USD"),
         ("Decision at these inputs", "convert to the lease" if lease > mining else "keep mining"),
-        ("Break-even BTC price (mining = lease)", f"{v['Comparison']['B8']:,.0f} USD/BTC"),
-        ("Break-even rent (lease = mining)", f"{v['Comparison']['B9']:,.2f} USD/kW-month"),
+        ("Break-even BTC price (mining = lease)", f"{v['breakeven_btc_price_usd']:,.0f} USD/BTC"),
+        ("Break-even rent (lease = mining)", f"{v['breakeven_rent_usd_per_kw_month']:,.2f} USD/kW-month"),
     ]
     table = Table(title=escape(f"Template {workbook.name} recalculated headless -> {output}"), title_justify="left")
     table.add_column("Figure")
@@ -95,7 +105,7 @@ def _print_workbook_demo(workbook: Path, output: Path) -> None:
         table.add_row(label, value)
     out.print(table)
     problems = len(result.error_cells) + len(result.unsupported) + len(result.circular_cells)
-    out.print(f"{sum(len(c) for c in v.values()):,} formula cells, {problems} problem(s), "
+    out.print(f"{sum(len(c) for c in result.values.values()):,} formula cells, {problems} problem(s), "
               f"{sum(result.seconds.values()):.2f} s", highlight=False)
 
 

@@ -73,8 +73,9 @@ def test_formulas_are_readable_and_use_native_functions_where_excel_has_them(boo
     lease = book["AI Lease"]
     assert lease["B4"].value.startswith("=XNPV(discount_rate_per_year_frac,")
     assert lease["B6"].value.startswith("=XIRR(")
-    assert book["Mining"]["B3"].value == ("=HL_HASHPRICE(market_difficulty,market_btc_price_usd,"
-                                         "market_fees_btc_per_block,market_block_height)")
+    # the market block's input cells (which refer to the Market sheet), so a scenario's override moves this too
+    assert book["Mining"]["B3"].value == ("=HL_HASHPRICE(market.difficulty,market.btc_price_usd,"
+                                         "market.fees_btc_per_block,market.block_height)")
     charts = book["Charts"]._charts
     assert len(charts) == 3
 

@@ -266,8 +266,8 @@ def HL_LEASE_SUMMARY(lease_assumptions):
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     'Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and their difference, as a table that spills.'
     return _call('HL_SITE_COMPARE', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)
@@ -277,8 +277,8 @@ def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, d
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 @arg('rows', ndim=2, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
 def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0, rows=0):
     'Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and of the lease, and the difference) as a dated table that spills.'
@@ -289,12 +289,12 @@ def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, disc
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('row_input', doc='Input varied down the rows (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.opex_u')
+@arg('row_input', doc='Input varied down the rows (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue')
 @arg('row_values', ndim=2, doc="Values of the row input [input's unit, within its range]")
-@arg('column_input', doc='Input varied across the columns (dotted name) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue, mining.uptime_frac, mining.o')
+@arg('column_input', doc='Input varied across the columns (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, minin')
 @arg('column_values', ndim=2, doc="Values of the column input [input's unit, within its range]")
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input: Literal['market.btc_price_usd', 'market.btc_price_growth_per_year_frac', 'market.difficulty_growth_per_month_frac', 'market.fees_btc_per_block', 'mining.power_price_usd_per_kwh', 'mining.pue', 'mining.uptime_frac', 'mining.opex_usd_per_mw_month', 'lease.rent_usd_per_kw_month', 'lease.capex_usd_per_mw', 'lease.escalator_per_year_frac', 'lease.delay_months', 'lease.term_years', 'lease.exit_cap_rate_frac', 'discount_rate_per_year_frac'], row_values, column_input: Literal['market.btc_price_usd', 'market.btc_price_growth_per_year_frac', 'market.difficulty_growth_per_month_frac', 'market.fees_btc_per_block', 'mining.power_price_usd_per_kwh', 'mining.pue', 'mining.uptime_frac', 'mining.opex_usd_per_mw_month', 'lease.rent_usd_per_kw_month', 'lease.capex_usd_per_mw', 'lease.escalator_per_year_frac', 'lease.delay_months', 'lease.term_years', 'lease.exit_cap_rate_frac', 'discount_rate_per_year_frac'], column_values, discount_rate_per_year_frac=0.1, horizon_months=0):
     'Lease NPV less mining NPV over a grid of two inputs (row input x column input), as a table with the row values down the left and the column values across the top. [USD]'
     return _call('HL_SENSITIVITY', market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac, horizon_months)
@@ -304,8 +304,8 @@ def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, ro
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @arg('displaced_fleet', doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet: Literal['redeploy', 'sell'] = 'redeploy'):
     'NPV of converting the site phase by phase while the rest keeps mining (Excel XNPV from the start). [USD]'
@@ -316,8 +316,8 @@ def HL_PHASED_NPV(market_assumptions, mining_assumptions, lease_assumptions, pha
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @arg('displaced_fleet', doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet: Literal['redeploy', 'sell'] = 'redeploy'):
     'Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, as a table that spills.'
@@ -328,8 +328,8 @@ def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions,
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns of numbers]')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
+@arg('phases', ndim=2, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @arg('displaced_fleet', doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
 @arg('rows', ndim=2, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
 def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet: Literal['redeploy', 'sell'] = 'redeploy', rows=0):
@@ -352,8 +352,8 @@ def HL_CURTAILMENT(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's. [USD/BTC]"
     return _call('HL_BREAKEVEN_BTC_PRICE_VS_LEASE', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)
@@ -363,8 +363,8 @@ def HL_BREAKEVEN_BTC_PRICE_VS_LEASE(market_assumptions, mining_assumptions, leas
 @arg('market_assumptions', ndim=2, doc='Two-column range: market projection name | value (see MarketProjection)')
 @arg('mining_assumptions', ndim=2, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @arg('lease_assumptions', ndim=2, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, > -1] Optional, default 0.1.')
-@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, whole number >= 0] Optional, default 0.")
+@arg('discount_rate_per_year_frac', ndim=2, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
+@arg('horizon_months', ndim=2, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_BREAKEVEN_RENT_VS_MINING(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0):
     "Year-1 rent per kW-month at which the lease's NPV equals mining's. [USD/kW-month]"
     return _call('HL_BREAKEVEN_RENT_VS_MINING', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months)

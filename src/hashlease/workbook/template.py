@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from hashlease import __version__
 from hashlease import models as m
 from hashlease.market import MarketSnapshot, bundled_snapshot
+from hashlease.models.assumption_blocks import Bounds, field_bounds
+from hashlease.workbook.contract import (BLOCKS, DEMO_OUTPUTS, DISCOUNT_RATE, OUTPUTS, PHASE_FIELDS, PHASED_OUTPUTS,
+                                         STRUCTURED_FIELDS, phase_input)
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 INPUT_FONT = Font(color="1F4E79", bold=True)
@@ -37,83 +42,117 @@ THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
 DATE_FORMAT = "yyyy-mm-dd"
 START = dt.date(2026, 1, 1)
 FIXED_TIME = dt.datetime(2026, 1, 1)  # package timestamps, so a rebuild is byte-comparable in content
+STOCK_SOURCE = "hashlease stock case (replace with your own)"
+#: The market inputs every sheet reads (the market block's cells, which refer to the Market sheet by default).
+MARKET_INPUTS = "market.difficulty,market.btc_price_usd,market.fees_btc_per_block,market.block_height"
 
 
 @dataclass(frozen=True)
 class Row:
-    """One assumption: model field name, value (a number, text, date or formula), unit, meaning, validation."""
+    """One assumption row: name (a model field, or a formula giving a fleet row), value (a number, text, date,
+    formula or blank), unit, meaning and validation. Built from the pydantic field by :func:`field_row`."""
 
     name: str
     value: Any
     unit: str
     doc: str
-    low: float | None = None
-    high: float | None = None
+    bounds: Bounds = Bounds()
     choices: tuple[str, ...] = ()
     whole: bool = False
-    source: str = "hashlease stock case (replace with your own)"
+    date: bool = False
+    source: str = STOCK_SOURCE
+
+    @property
+    def is_formula(self) -> bool:
+        return isinstance(self.value, str) and self.value.startswith("=")
+
+
+_UNIT = re.compile(r"\s*\[([^\]]+)\]")
+#: Units of fields whose description gives none, by the end of the field name (docs/nomenclature.md).
+_SUFFIX_UNITS = (("_per_year_frac", "fraction/year"), ("_per_month_frac", "fraction/month"), ("_frac", "fraction"),
+                 ("_usd_per_kwh", "USD/kWh"), ("_years", "years"), ("_months", "months"), ("_month", "months"),
+                 ("_usd_per_th_s", "USD per TH/s"), ("_btc_per_block", "BTC/block"), ("_mw", "MW"))
+
+
+def field_row(schema: type, name: str, value: Any = None, note: str = "", source: str | None = None) -> Row:
+    """The Inputs row of ``schema.name``: its unit and meaning from the ``Field`` description, bounds from its
+    constraints, choices from its ``Literal`` type; ``value`` is the stock case's (blank: the model's default)."""
+    field = schema.model_fields[name]
+    description = field.description or name
+    units = _UNIT.findall(description)
+    doc = _UNIT.sub("", description).strip()
+    if note:
+        doc = f"{doc} ({note})"
+    options = set(typing.get_args(field.annotation)) | {field.annotation}
+    choices = tuple(c for o in options if typing.get_origin(o) is typing.Literal for c in typing.get_args(o))
+    date = bool(options & {dt.date})
+    if bool in options:
+        choices = ("TRUE", "FALSE")
+    if units:
+        unit = units[0]
+    elif date:
+        unit = "date"
+    elif choices:
+        unit = "-"
+    else:
+        unit = next((u for suffix, u in _SUFFIX_UNITS if name.endswith(suffix)), "-")
+    if source is None:
+        default = field.get_default()
+        source = STOCK_SOURCE if value is not None else (
+            "blank: not used" if default is None else f"blank: the model's default, {default}")
+    return Row(name, value, unit, doc, bounds=field_bounds(schema, name), choices=tuple(sorted(choices)),
+               whole=int in options and bool not in options, date=date, source=source)
+
+
+def block_rows(block: str, stock: dict[str, Any], notes: dict[str, str] | None = None,
+               extra: dict[str, list[Row]] | None = None) -> list[Row]:
+    """Every single-cell field of the block's pydantic class, in model order, with the stock values (others blank);
+    ``extra`` rows (the fleet) stand where their structured field is."""
+    schema, _ = BLOCKS[block]
+    rows: list[Row] = []
+    for name in schema.model_fields:
+        if name in STRUCTURED_FIELDS:
+            rows += (extra or {}).get(name, [])
+        else:
+            rows.append(field_row(schema, name, stock.get(name), (notes or {}).get(name, "")))
+    return rows
 
 
 def _market_rows() -> list[Row]:
-    return [
-        Row("start", START, "date", "First month of the projection (the lease's construction start)"),
-        Row("months", 133, "months", "Months projected", 1, 1200, whole=True),
-        Row("difficulty", "=market_difficulty", "unitless", "Difficulty at the start (Market sheet)"),
-        Row("block_height", "=market_block_height+ROUND((projection_start-market_as_of)*144,0)", "blocks",
-            "Height at the start: the snapshot's height plus 144 blocks a day since its date"),
-        Row("btc_price_usd", "=market_btc_price_usd", "USD/BTC", "BTC price at the start (Market sheet)"),
-        Row("fees_btc_per_block", "=market_fees_btc_per_block", "BTC/block", "Average fees per block (Market sheet)"),
-        Row("difficulty_growth_per_month_frac", 0.02, "fraction/month", "Difficulty growth per month", -0.49, 0.5),
-        Row("btc_price_growth_per_year_frac", 0.15, "fraction/year", "BTC price growth per year", -0.99, 10),
-    ]
+    stock = {"start": START, "months": 133, "difficulty": "=market_difficulty",
+             "block_height": "=market_block_height+ROUND((market.start-market_as_of)*144,0)",
+             "btc_price_usd": "=market_btc_price_usd", "fees_btc_per_block": "=market_fees_btc_per_block",
+             "difficulty_growth_per_month_frac": 0.02, "btc_price_growth_per_year_frac": 0.15}
+    notes = {"start": "the lease's construction start", "difficulty": "Market sheet; every sheet reads this cell",
+             "block_height": "the Market sheet's height plus 144 blocks a day since its date",
+             "btc_price_usd": "Market sheet; every sheet reads this cell",
+             "fees_btc_per_block": "Market sheet; every sheet reads this cell"}
+    return block_rows("market", stock, notes)
 
 
 def _mining_rows() -> list[Row]:
-    return [
-        Row("site_mw", 100, "MW", "Power at the site meter", 0.001, 10_000),
-        Row("pue", 1.1, "ratio", "Site power over machine power", 1, 3),
-        Row("uptime_frac", 0.97, "fraction", "Share of time the fleet hashes", 0.01, 1),
-        Row("power_price_usd_per_kwh", 0.04, "USD/kWh", "Power price at the meter", 0, 10),
-        Row("power_escalator_per_year_frac", 0.0, "fraction/year", "Power price step-up each year", -0.99, 1),
-        Row("pool_fee_frac", 0.02, "fraction", "Pool fee", 0, 0.99),
-        Row("opex_usd_per_mw_month", 8_000, "USD/MW-month", "Hosting, staff, repairs and other cash opex", 0, 1e6),
-        Row('="fleet:"&fleet_model', 25_000, "machines", "Machines of the fleet model (Fleet sheet)", 0, 1e7,
-            whole=True),
-        Row("refresh_every_years", 4, "years", "Years between fleet refreshes", 1 / 12, 50),
-        Row("refresh_capex_usd_per_th_s", 15, "USD per TH/s", "Price of new machines", 0, 1000),
-        Row("refresh_efficiency_gain_frac", 0.2, "fraction", "J/TH saved at each refresh", 0, 0.99),
-        Row("salvage_usd_per_th_s", 3, "USD per TH/s", "Resale of used machines", 0, 1000),
-        Row("fleet_age_years", 0, "years", "Age of the fleet at the start", 0, 30),
-        Row("hashrate_degradation_per_year_frac", 0, "fraction/year", "Hashrate lost per year of age", 0, 0.99),
-        Row("efficiency_degradation_per_year_frac", 0, "fraction/year", "J/TH added per year of age", 0, 0.99),
-    ]
+    stock = {"site_mw": 100, "pue": 1.1, "uptime_frac": 0.97, "power_price_usd_per_kwh": 0.04,
+             "power_escalator_per_year_frac": 0.0, "pool_fee_frac": 0.02, "opex_usd_per_mw_month": 8_000,
+             "refresh_every_years": 4, "refresh_capex_usd_per_th_s": 15, "refresh_efficiency_gain_frac": 0.2,
+             "salvage_usd_per_th_s": 3, "fleet_age_years": 0, "hashrate_degradation_per_year_frac": 0,
+             "efficiency_degradation_per_year_frac": 0}
+    fleet = field_row(m.FleetLine, "units", 25_000, "of the fleet model on the Fleet sheet; a row per model, "
+                      "named fleet:<model>")
+    fleet = Row('="fleet:"&fleet_model', fleet.value, "machines", fleet.doc, fleet.bounds, whole=True)
+    return block_rows("mining", stock, extra={"fleet": [fleet]})
 
 
 def _lease_rows() -> list[Row]:
-    return [
-        Row("critical_it_mw", 75, "MW", "Critical IT load leased", 0.001, 5000),
-        Row("site_mw", "=mining_site_mw", "MW", "Site power (the same site as the mining option)"),
-        Row("construction_start", START, "date", "First month of construction"),
-        Row("construction_months", 12, "months", "Months of capex draws", 1, 120, whole=True),
-        Row("capex_usd_per_mw", 10_000_000, "USD/MW", "Conversion capex per MW of critical IT", 1, 1e8),
-        Row("capex_curve", "s_curve", "-", "Spend curve", choices=("s_curve", "straight_line", "front_loaded",
-                                                                   "back_loaded")),
-        Row("delay_months", 0, "months", "Delay to ready-for-service", 0, 120, whole=True),
-        Row("rent_usd_per_kw_month", 130, "USD/kW-month", "Year-1 rent on critical IT", 0.01, 10_000),
-        Row("free_rent_months", 0, "months", "Rent-free months from commencement", 0, 120, whole=True),
-        Row("escalator_per_year_frac", 0.03, "fraction/year", "Rent step-up at each anniversary", -0.99, 1),
-        Row("term_years", 10, "years", "Initial term", 1, 50, whole=True),
-        Row("lease_structure", "modified_gross", "-", "Who bears operating costs",
-            choices=("modified_gross", "triple_net", "noi_margin")),
-        Row("landlord_opex_usd_per_kw_month", 10, "USD/kW-month", "Landlord's unrecovered opex", 0, 1000),
-        Row("power_price_usd_per_kwh", "=mining_power_price_usd_per_kwh", "USD/kWh", "Site power price"),
-        Row("exit_cap_rate_frac", None, "fraction", "Exit cap rate on last-year NOI (blank: no residual)", 0.001, 1),
-        Row("loan_to_cost_frac", 0, "fraction", "Project debt per USD of capex", 0, 0.99),
-        Row("interest_rate_per_year_frac", 0.07, "fraction/year", "Debt interest (nominal, monthly)", 0, 1),
-        Row("debt_tenor_years", 10, "years", "Debt amortisation period", 1, 50, whole=True),
-        Row("discount_rate_per_year_frac", "=discount_rate_per_year_frac", "fraction/year",
-            "Unlevered discount rate (the comparison's)"),
-    ]
+    stock = {"critical_it_mw": 75, "site_mw": "=mining.site_mw", "construction_start": START,
+             "construction_months": 12, "capex_usd_per_mw": 10_000_000, "capex_curve": "s_curve", "delay_months": 0,
+             "rent_usd_per_kw_month": 130, "free_rent_months": 0, "escalator_per_year_frac": 0.03, "term_years": 10,
+             "lease_structure": "modified_gross", "landlord_opex_usd_per_kw_month": 10,
+             "power_price_usd_per_kwh": "=mining.power_price_usd_per_kwh", "loan_to_cost_frac": 0,
+             "interest_rate_per_year_frac": 0.07, "debt_tenor_years": 10,
+             "discount_rate_per_year_frac": "=discount_rate_per_year_frac"}
+    notes = {"site_mw": "the same site as the mining option", "power_price_usd_per_kwh": "the mining site's",
+             "discount_rate_per_year_frac": "the comparison's"}
+    return block_rows("lease", stock, notes)
 
 
 def _heading(ws, row: int, labels: list[str], widths: list[int] | None = None) -> None:
@@ -133,27 +172,62 @@ def _input_cell(ws, cell) -> None:
     cell.fill, cell.font = INPUT_FILL, INPUT_FONT
 
 
+def _number_text(value: float) -> str:
+    return f"{value:,g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def validation_rule(row: Row, ref: str) -> tuple[str, str] | None:
+    """(Excel custom-validation formula, message) enforcing ``row``'s pydantic bounds on cell ``ref`` (relative).
+
+    Excel's "between" is inclusive on both sides, so a range such as (0, 1] is written as a formula instead.
+    """
+    bounds = row.bounds
+    if bounds.low is None and bounds.high is None and not row.whole:
+        return None
+    tests = [f"ISNUMBER({ref})"]
+    if row.whole:
+        tests.append(f"{ref}=INT({ref})")
+    if bounds.low is not None:
+        tests.append(f"{ref}{'>=' if bounds.low_inclusive else '>'}{bounds.low:g}")
+    if bounds.high is not None:
+        tests.append(f"{ref}{'<=' if bounds.high_inclusive else '<'}{bounds.high:g}")
+    kind = "a whole number" if row.whole else "a number"
+    if bounds.low is not None and bounds.high is not None:
+        interval = (f"{'[' if bounds.low_inclusive else '('}{_number_text(bounds.low)}, "
+                    f"{_number_text(bounds.high)}{']' if bounds.high_inclusive else ')'}")
+        message = f"{kind} in {interval}"
+    elif bounds.low is not None:
+        message = f"{kind} {'>=' if bounds.low_inclusive else '>'} {_number_text(bounds.low)}"
+    elif bounds.high is not None:
+        message = f"{kind} {'<=' if bounds.high_inclusive else '<'} {_number_text(bounds.high)}"
+    else:
+        message = kind
+    unit = f" {row.unit}" if row.unit not in ("-", "") else ""
+    return "AND(" + ",".join(tests) + ")", message + unit
+
+
 def _validation(ws, row: Row, ref: str) -> None:
-    if isinstance(row.value, dt.date):
+    if row.date:
         dv = DataValidation(type="date", operator="between", formula1="DATE(2009,1,3)", formula2="DATE(2100,12,31)",
-                            allow_blank=False)
+                            allow_blank=row.value is None)
         message = "a date from 2009-01-03 to 2100-12-31"
     elif row.choices:
-        dv = DataValidation(type="list", formula1='"' + ",".join(row.choices) + '"', allow_blank=False)
+        dv = DataValidation(type="list", formula1='"' + ",".join(row.choices) + '"', allow_blank=row.value is None)
         message = "one of " + ", ".join(row.choices)
-    elif row.low is not None:
-        dv = DataValidation(type="whole" if row.whole else "decimal", operator="between",
-                            formula1=str(row.low), formula2=str(row.high), allow_blank=True)
-        message = f"{'a whole number' if row.whole else 'a number'} from {row.low:g} to {row.high:g} {row.unit}"
     else:
-        return
-    dv.error, dv.errorTitle, dv.showErrorMessage = f"{row.doc}: {message}.", "hashlease input", True
-    dv.prompt, dv.promptTitle, dv.showInputMessage = message, row.doc[:32], True
+        rule = validation_rule(row, ref.replace("$", ""))
+        if rule is None:
+            return
+        dv = DataValidation(type="custom", formula1=rule[0], allow_blank=True)
+        message = rule[1]
+    dv.error, dv.errorTitle, dv.showErrorMessage = f"{row.doc}: {message}."[:225], "hashlease input", True
+    dv.prompt, dv.promptTitle, dv.showInputMessage = message[:255], row.doc[:32], True
     ws.add_data_validation(dv)
     dv.add(ref)
 
 
-def _block(wb: Workbook, ws, first_row: int, title: str, name: str, rows: list[Row]) -> int:
+def _block(wb: Workbook, ws, first_row: int, title: str, block: str, rows: list[Row]) -> int:
+    """Write a name | value block; each single-cell assumption is also the named cell ``<block>.<field>``."""
     ws.cell(first_row, 1, title).font = Font(bold=True, size=12, color="1F4E79")
     _heading(ws, first_row + 1, ["Name", "Value", "Unit", "Meaning", "Source / date"])
     top = first_row + 2
@@ -161,19 +235,17 @@ def _block(wb: Workbook, ws, first_row: int, title: str, name: str, rows: list[R
         r = top + i
         ws.cell(r, 1, row.name)
         value = ws.cell(r, 2, row.value)
-        if isinstance(row.value, dt.date):
+        if row.date:
             value.number_format = DATE_FORMAT
-        if not (isinstance(row.value, str) and row.value.startswith("=")):
+        if not row.is_formula:
             _input_cell(ws, value)
             _validation(ws, row, f"B{r}")
         ws.cell(r, 3, row.unit)
         ws.cell(r, 4, row.doc)
-        ws.cell(r, 5, row.source if not (isinstance(row.value, str) and row.value.startswith("=")) else "formula")
-        plain = row.name if not row.name.startswith("=") else None
-        if plain:  # each assumption is also a named cell: projection_start, mining_pue, lease_term_years...
-            prefix = {"market_assumptions": "projection"}.get(name, name.split("_")[0])
-            _name(wb, f"{prefix}_{plain}", f"Inputs!$B${r}")
-    _name(wb, name, f"Inputs!$A${top}:$B${top + len(rows) - 1}")
+        ws.cell(r, 5, row.source if not row.is_formula else "formula")
+        if not row.name.startswith("="):  # the input name a scenario overrides: market.btc_price_usd, mining.pue...
+            _name(wb, f"{block}.{row.name}", f"Inputs!$B${r}")
+    _name(wb, BLOCKS[block][1], f"Inputs!$A${top}:$B${top + len(rows) - 1}")
     return top + len(rows) + 1
 
 
@@ -187,8 +259,10 @@ def _about(wb: Workbook) -> None:
          "`hashlease recalc`.", None),
         ("", None),
         ("How to use", Font(bold=True)),
-        ("1. Inputs: every assumption, in yellow cells. Names in column A are the model's field names; units are in "
-         "column C. Each block is one named range passed to the HL_ functions.", None),
+        ("1. Inputs: every assumption, in yellow cells (blank: the model's default). Names in column A are the "
+         "model's field names; units are in column C, bounds in each cell's validation. Each block is one named "
+         "range passed to the HL_ functions, and each value is the named cell <block>.<field> (market.btc_price_usd, "
+         "mining.pue, lease.term_years): the name a scenario overrides.", None),
         ("2. Market: difficulty, block height, fees and BTC price, each with its date and source. Refresh it with "
          "`hashlease refresh` or type newer figures.", None),
         ("3. Fleet, Mining, Halving: what the fleet earns now and after the next halving, and when each machine "
@@ -197,7 +271,10 @@ def _about(wb: Workbook) -> None:
          "figure.", None),
         ("5. Comparison: both options on the same dates and discount rate, the break-even BTC price and rent, "
          "a sensitivity grid and the monthly cumulative cash; Charts plots them.", None),
-        ("6. Scenarios: named overrides of inputs, for `hashlease batch`.", None),
+        ("6. Scenarios: named overrides of inputs (by the names above, and phase1.site_mw... on Phasing), for "
+         "`hashlease batch`. Its outputs are named cells too: mining_npv_usd, lease_npv_usd, npv_difference_usd, "
+         "lease_irr_per_year_frac, lease_payback_month, breakeven_btc_price_usd, breakeven_rent_usd_per_kw_month, "
+         "hashprice_now_usd_per_ph_day, phased_npv_usd.", None),
         ("", None),
         ("Units and conventions", Font(bold=True)),
         ("Hashprice in USD per PH/s per day; power in USD/kWh; efficiency in J/TH; rent in USD per kW of critical "
@@ -239,6 +316,8 @@ def _market(wb: Workbook, snapshot: MarketSnapshot) -> None:
         ws.cell(i, 5, item.source)
         ws.cell(i, 6, "bundled offline snapshot")
         _name(wb, name, f"Market!$B${i}")
+        for part, column in (("as_of", "D"), ("source", "E"), ("status", "F")):  # what refresh writes beside it
+            _name(wb, f"{name}_{part}", f"Market!${column}${i}")
     ws.cell(7, 1, "Snapshot date")
     ws.cell(7, 2, "=MAX(D3:D6)").number_format = DATE_FORMAT
     ws.cell(7, 5, "The latest as-of date above")
@@ -261,16 +340,17 @@ def _inputs(wb: Workbook) -> None:
     ws = wb.create_sheet("Inputs", 1)
     for col, width in zip("ABCDE", (34, 18, 16, 58, 40)):
         ws.column_dimensions[col].width = width
-    ws["A1"], ws["A1"].font = "Inputs (yellow cells); names in column A are the models' field names", TITLE_FONT
-    ws["A2"] = "discount_rate_per_year_frac"
-    ws["B2"] = 0.10
+    ws["A1"], ws["A1"].font = ("Inputs (yellow cells); names in column A are the models' field names, each value the "
+                               "named cell <block>.<field>"), TITLE_FONT
+    rate = field_row(m.SiteComparisonInputs, DISCOUNT_RATE, 0.10)
+    ws["A2"], ws["B2"] = DISCOUNT_RATE, rate.value
     _input_cell(ws, ws["B2"])
-    ws["C2"], ws["D2"] = "fraction/year", "Discount rate for both options (Excel XNPV, actual/365)"
-    _validation(ws, Row("discount_rate_per_year_frac", 0.1, "fraction/year", "Discount rate", -0.99, 1), "B2")
-    _name(wb, "discount_rate_per_year_frac", "Inputs!$B$2")
-    row = _block(wb, ws, 4, "Market projection", "market_assumptions", _market_rows())
-    row = _block(wb, ws, row + 1, "Mining site", "mining_assumptions", _mining_rows())
-    row = _block(wb, ws, row + 1, "AI/HPC lease", "lease_assumptions", _lease_rows())
+    ws["C2"], ws["D2"] = rate.unit, "Discount rate for both options (Excel XNPV, actual/365)"
+    _validation(ws, rate, "B2")
+    _name(wb, DISCOUNT_RATE, "Inputs!$B$2")
+    row = _block(wb, ws, 4, "Market projection", "market", _market_rows())
+    row = _block(wb, ws, row + 1, "Mining site", "mining", _mining_rows())
+    row = _block(wb, ws, row + 1, "AI/HPC lease", "lease", _lease_rows())
     ws.cell(row + 1, 1, "fleet_model")
     model = ws.cell(row + 1, 2, "Antminer S21")
     _input_cell(ws, model)
@@ -295,7 +375,7 @@ def _fleet(wb: Workbook) -> None:
         ws.cell(i, 2, asic.hashrate_th_s)
         ws.cell(i, 3, asic.power_w)
         ws.cell(i, 4, asic.efficiency_j_per_th)
-        ws.cell(i, 5, f"=HL_TH_PER_MW(D{i},mining_pue)").number_format = "#,##0"
+        ws.cell(i, 5, f"=HL_TH_PER_MW(D{i},mining.pue)").number_format = "#,##0"
         ws.cell(i, 6, f"=E{i}/B{i}").number_format = "#,##0.0"
         ws.cell(i, 7, asic.source_url)
         ws.cell(i, 8, asic.note)
@@ -308,21 +388,21 @@ def _mining(wb: Workbook, catalogue_last: int) -> None:
     ws = wb.create_sheet("Mining")
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 18
-    ws["A1"], ws["A1"].font = "Mining economics of the site today", TITLE_FONT
-    market = "market_difficulty,market_btc_price_usd,market_fees_btc_per_block,market_block_height"
+    ws["A1"], ws["A1"].font = "Mining economics of the site at the projection's start", TITLE_FONT
+    market = MARKET_INPUTS
     rows = [
         ("Hashprice now", f"=HL_HASHPRICE({market})", "USD/PH/day"),
         ("Hashprice after the next halving", f"=HL_HASHPRICE_POST_HALVING({market})", "USD/PH/day"),
-        ("Network hashrate", "=HL_NETWORK_HASHRATE(market_difficulty)", "EH/s"),
+        ("Network hashrate", "=HL_NETWORK_HASHRATE(market.difficulty)", "EH/s"),
         ("Fleet efficiency", f"=INDEX(Fleet!$D$3:$D${catalogue_last},MATCH(fleet_model,Fleet!$A$3:$A$"
                              f"{catalogue_last},0))", "J/TH"),
-        ("Hashrate per MW of site power", "=HL_TH_PER_MW(B6,mining_pue)", "TH/s per MW"),
-        ("Cash margin per MW-day", "=HL_MINING_MARGIN_PER_MW_DAY(B3,B6,mining_power_price_usd_per_kwh,mining_pue,"
-                                   "mining_uptime_frac,mining_pool_fee_frac,mining_opex_usd_per_mw_month*12/365)",
+        ("Hashrate per MW of site power", "=HL_TH_PER_MW(B6,mining.pue)", "TH/s per MW"),
+        ("Cash margin per MW-day", "=HL_MINING_MARGIN_PER_MW_DAY(B3,B6,mining.power_price_usd_per_kwh,mining.pue,"
+                                   "mining.uptime_frac,mining.pool_fee_frac,mining.opex_usd_per_mw_month*12/365)",
          "USD/MW/day"),
         ("Cash margin per MW-year", "=B8*365", "USD/MW/year"),
-        ("Site cash margin per year", "=B9*mining_site_mw", "USD/year"),
-        ("Breakeven power price", "=HL_BREAKEVEN_POWER_PRICE(B3,B6,mining_uptime_frac,mining_pool_fee_frac,mining_pue)",
+        ("Site cash margin per year", "=B9*mining.site_mw", "USD/year"),
+        ("Breakeven power price", "=HL_BREAKEVEN_POWER_PRICE(B3,B6,mining.uptime_frac,mining.pool_fee_frac,mining.pue)",
          "USD/kWh"),
     ]
     _heading(ws, 2, ["Figure", "Value", "Unit"])
@@ -330,7 +410,9 @@ def _mining(wb: Workbook, catalogue_last: int) -> None:
         ws.cell(i, 1, label)
         ws.cell(i, 2, formula).number_format = "#,##0.00"
         ws.cell(i, 3, unit)
-    _name(wb, "hashprice_now_usd_per_ph_day", "Mining!$B$3")
+    _name(wb, "hashprice_now_usd_per_ph_day", "Mining!$B$3")  # = the projection's first month (same inputs)
+    _name(wb, "hashprice_after_halving_usd_per_ph_day", "Mining!$B$4")
+    _name(wb, "site_cash_margin_usd_per_year", "Mining!$B$10")
     ws["A14"], ws["A14"].font = "Monthly hashprice projection (HL_HASHPRICE_PATH of the market assumptions)", \
         Font(bold=True)
     months = 133
@@ -343,14 +425,14 @@ def _mining(wb: Workbook, catalogue_last: int) -> None:
 
 def _halving(wb: Workbook, catalogue_last: int) -> None:
     ws = wb.create_sheet("Halving")
-    ws["A1"], ws["A1"].font = "Before and after the next halving", TITLE_FONT
-    market = "market_difficulty,market_btc_price_usd,market_fees_btc_per_block,market_block_height"
-    facts = [("Next halving height", "=HL_NEXT_HALVING_HEIGHT(market_block_height)", "blocks", "#,##0"),
-             ("Estimated date (10-minute blocks)", "=HL_HALVING_DATE(market_block_height,market_as_of)", "date",
+    ws["A1"], ws["A1"].font = "Before and after the next halving (from the projection's start)", TITLE_FONT
+    market = MARKET_INPUTS
+    facts = [("Next halving height", "=HL_NEXT_HALVING_HEIGHT(market.block_height)", "blocks", "#,##0"),
+             ("Estimated date (10-minute blocks)", "=HL_HALVING_DATE(market.block_height,market.start)", "date",
               DATE_FORMAT),
-             ("Subsidy now", "=HL_SUBSIDY(market_block_height)", "BTC/block", "0.0000"),
+             ("Subsidy now", "=HL_SUBSIDY(market.block_height)", "BTC/block", "0.0000"),
              ("Subsidy after", "=HL_SUBSIDY(B3)", "BTC/block", "0.0000"),
-             ("Power price used below", "=mining_power_price_usd_per_kwh", "USD/kWh", "0.0000")]
+             ("Power price used below", "=mining.power_price_usd_per_kwh", "USD/kWh", "0.0000")]
     for i, (label, formula, unit, fmt) in enumerate(facts, start=3):
         ws.cell(i, 1, label)
         ws.cell(i, 2, formula).number_format = fmt
@@ -359,7 +441,7 @@ def _halving(wb: Workbook, catalogue_last: int) -> None:
     _heading(ws, 9, ["Model", "Efficiency J/TH", "Hashcost USD/PH/day", "Breakeven power now USD/kWh",
                      "Breakeven power after USD/kWh", "Breakeven BTC now USD/BTC", "Breakeven BTC after USD/BTC",
                      "Cost to mine after (all-in) USD/BTC"], [34, 12, 14, 16, 16, 16, 16, 18])
-    fees = "market_difficulty,market_fees_btc_per_block,market_block_height"
+    fees = "market.difficulty,market.fees_btc_per_block,market.block_height"
     for i in range(len(m.asic_catalogue())):
         r, src = 10 + i, 3 + i
         ws.cell(r, 1, f"=Fleet!A{src}")
@@ -369,10 +451,11 @@ def _halving(wb: Workbook, catalogue_last: int) -> None:
         ws.cell(r, 5, f"=HL_BREAKEVEN_POWER_PRICE_POST_HALVING({market},B{r})")
         ws.cell(r, 6, f"=HL_BREAKEVEN_BTC_PRICE({fees},B{r},$B$7)")
         ws.cell(r, 7, f"=HL_BREAKEVEN_BTC_PRICE_POST_HALVING({fees},B{r},$B$7)")
-        ws.cell(r, 8, f"=HL_COST_TO_MINE_POST_HALVING({fees},B{r},$B$7,mining_uptime_frac,mining_pool_fee_frac,"
-                      f"mining_pue,mining_opex_usd_per_mw_month*12/365/HL_TH_PER_MW(B{r},mining_pue)*1000)")
+        ws.cell(r, 8, f"=HL_COST_TO_MINE_POST_HALVING({fees},B{r},$B$7,mining.uptime_frac,mining.pool_fee_frac,"
+                      f"mining.pue,mining.opex_usd_per_mw_month*12/365/HL_TH_PER_MW(B{r},mining.pue)*1000)")
         for c, fmt in zip(range(3, 9), ("0.00", "0.0000", "0.0000", "#,##0", "#,##0", "#,##0")):
             ws.cell(r, c).number_format = fmt
+    _name(wb, "halving_by_model", f"Halving!$A$9:$H${9 + len(m.asic_catalogue())}")
 
 
 def _lease(wb: Workbook) -> None:
@@ -404,6 +487,8 @@ def _lease(wb: Workbook) -> None:
         ws.cell(i, 1, label)
         ws.cell(i, 2, formula).number_format = fmt
         ws.cell(i, 3, unit)
+    _name(wb, "lease_xnpv_usd", "'AI Lease'!$B$4")
+    _name(wb, "lease_xirr_per_year_frac", "'AI Lease'!$B$6")
     ws["E2"], ws["E2"].font = "Summary (HL_LEASE_SUMMARY)", Font(bold=True)
     ws.column_dimensions["E"].width = 36
     ws.column_dimensions["F"].width = 18
@@ -427,6 +512,12 @@ def _comparison(wb: Workbook) -> tuple[str, str, int]:
     ws["A9"], ws["B9"] = "Break-even rent (lease = mining)", f"=HL_BREAKEVEN_RENT_VS_MINING({args})"
     ws["C9"] = "USD/kW-month, year 1"
     ws["B8"].number_format, ws["B9"].number_format = "#,##0", "#,##0.00"
+    # HL_SITE_COMPARE's table: a header row, then mining, lease and difference; NPV, IRR and payback columns
+    for name, cell in (("mining_npv_usd", "B4"), ("lease_npv_usd", "B5"), ("npv_difference_usd", "B6"),
+                       ("lease_irr_per_year_frac", "C5"), ("lease_payback_month", "D5"),
+                       ("breakeven_btc_price_usd", "B8"), ("breakeven_rent_usd_per_kw_month", "B9")):
+        column, row = cell[0], cell[1:]
+        _name(wb, name, f"Comparison!${column}${row}")
     ws["A11"], ws["A11"].font = "Sensitivity: lease NPV less mining NPV (USD)", Font(bold=True)
     ws["A12"], ws["B12"] = "Rows: BTC price at the start", "Columns: rent per kW-month"
     prices = [60_000, 80_000, 100_000, 120_000, 140_000]
@@ -455,23 +546,25 @@ def _phasing(wb: Workbook) -> None:
     ws["A1"], ws["A1"].font = "Phased conversion: convert hall by hall while the rest keeps mining", TITLE_FONT
     _heading(ws, 3, ["Site MW (taken from mining)", "Critical IT MW (leased)", "Cut-over month"])
     phases = [(50, 37.5, 0), (50, 37.5, 12)]
-    rules = [Row("site_mw", 1, "MW", "Site power of the phase", 0.001, 10_000),
-             Row("critical_it_mw", 1, "MW", "Critical IT of the phase", 0.001, 5_000),
-             Row("cutover_month", 1, "months", "Month mining stops in the phase", 0, 1200, whole=True)]
+    rules = [field_row(m.ConversionPhase, field, 1) for field in PHASE_FIELDS]
     for i, phase in enumerate(phases):
         for j, value in enumerate(phase):
             cell = ws.cell(4 + i, 1 + j, value)
             _input_cell(ws, cell)
             _validation(ws, rules[j], cell.coordinate)
     _name(wb, "conversion_phases", f"Phasing!$A$4:$C${3 + len(phases)}")
+    for i in range(len(phases)):  # each phase cell is also an input name: phase1.site_mw, phase2.cutover_month...
+        for j, field in enumerate(PHASE_FIELDS):
+            _name(wb, phase_input(i + 1, field), f"Phasing!${get_column_letter(1 + j)}${4 + i}")
     ws["E3"], ws["F3"] = "Displaced machines", "redeploy"
     _input_cell(ws, ws["F3"])
-    _validation(ws, Row("displaced_fleet", "redeploy", "-", "Displaced machines", choices=("redeploy", "sell")), "F3")
+    _validation(ws, field_row(m.PhasedSiteInputs, "displaced_fleet", "redeploy"), "F3")
     _name(wb, "displaced_fleet", "Phasing!$F$3")
     args = ("market_assumptions,mining_assumptions,lease_assumptions,conversion_phases,discount_rate_per_year_frac,"
             "displaced_fleet")
     ws["E4"], ws["F4"] = "Phased plan NPV (USD)", f"=HL_PHASED_NPV({args})"
     ws["F4"].number_format = "#,##0"
+    _name(wb, "phased_npv_usd", "Phasing!$F$4")
     ws["A8"], ws["A8"].font = "Three options on one basis (HL_PHASED_COMPARE)", Font(bold=True)
     ws["A9"] = ArrayFormula("A9:D12", f"=HL_PHASED_COMPARE({args})")
     plan = m.PhasedSiteInputs(site=m.example_comparison(), phases=[
@@ -493,7 +586,7 @@ def _phasing(wb: Workbook) -> None:
 def _scenarios(wb: Workbook) -> None:
     ws = wb.create_sheet("Scenarios")
     ws["A1"], ws["A1"].font = "Scenarios: named overrides of inputs (for hashlease batch)", TITLE_FONT
-    _heading(ws, 2, ["Scenario", "Input (assumption name)", "Value", "Note"], [18, 44, 14, 50])
+    _heading(ws, 2, ["Scenario", "Input (named cell: market.btc_price_usd...)", "Value", "Note"], [18, 44, 14, 50])
     rows = [("base", "", "", "The inputs as they stand"),
             ("bear", "market.btc_price_usd", 60_000, "BTC falls"),
             ("bear", "market.difficulty_growth_per_month_frac", 0.03, "Hashrate keeps growing fast"),
@@ -560,6 +653,9 @@ def build_template(path: str | Path, snapshot: MarketSnapshot | None = None) -> 
     _scenarios(wb)
     _charts(wb, 133, cash_months)
     _xlwings_conf(wb)
+    missing = [o.name for o in (*OUTPUTS, *PHASED_OUTPUTS, *DEMO_OUTPUTS) if o.name not in wb.defined_names]
+    if missing:  # the contract (hashlease.workbook.contract) declares these; batch and demo read them by name
+        raise RuntimeError(f"template does not name the declared outputs {missing}")
     wb.properties.creator = "hashlease"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     path = Path(path)
