@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "hashlease.xlsx"
 
 
-def _scenarios(count: int) -> list[Scenario]:
+def scenarios_for_benchmark(count: int) -> list[Scenario]:
     rng = np.random.default_rng(8)
     return [Scenario(f"s{i}", (("market.btc_price_usd", float(rng.uniform(50e3, 150e3))),
                                ("market.difficulty_growth_per_month_frac", float(rng.uniform(0.0, 0.03))),
@@ -62,7 +62,7 @@ def run(count: int = 10_000, sample: int = 8, cluster: bool = True) -> Table:
     work = Path(tempfile.mkdtemp(prefix="hashlease-batch-bench-"))
     rows = []
     try:
-        scenarios = _scenarios(count)
+        scenarios = scenarios_for_benchmark(count)
         base = base_inputs(TEMPLATE).model_dump_json()
         start = time.perf_counter()
         run_batch(TEMPLATE, scenarios, work / "pool", engine="model", workers=2)

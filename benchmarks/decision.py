@@ -15,7 +15,7 @@ import time
 import numpy as np
 from rich.table import Table
 
-from batch import _scenarios
+from batch import scenarios_for_benchmark
 from common import best_time
 from hashlease import models as m
 from hashlease.addin.runtime import invoke
@@ -46,7 +46,7 @@ def _or_nan(solve, inputs) -> float:
 
 def run(count: int = 10_000, sample: int = 200, repeat: int = 3) -> Table:
     base = m.example_comparison()
-    scenarios = _scenarios(count)
+    scenarios = scenarios_for_benchmark(count)
     payload = base.model_dump_json()
 
     def engine():

@@ -183,27 +183,8 @@ def require_one_of(**named: Any) -> str:
 
 
 def result(array: np.ndarray) -> float | np.ndarray:
-    """Return a Python float for a 0-d array and the array itself otherwise, refusing non-finite values.
-
-    A public model never returns inf or NaN: where finite inputs give a value beyond the largest float
-    (1.8e308) or none at all, the caller gets a HashleaseError naming the first such element instead.
-
-    Examples
-    --------
-    >>> result(np.float64(2.5)), result(np.array([1.0, 2.0])).tolist()
-    (2.5, [1.0, 2.0])
-    >>> result(np.array([1.0, np.inf]))
-    Traceback (most recent call last):
-    ...
-    hashlease.models.errors.HashleaseError: result[1] must be a finite number (|x| <= 1.8e308), got inf (the inputs are too extreme for a floating-point answer)
-    """
+    """Return a Python float for a 0-d array and the array itself otherwise."""
     array = np.asarray(array)
-    if array.dtype.kind == "f":
-        bad = first_bad(~np.isfinite(array))
-        if bad is not None:
-            raise HashleaseError("result", float(array[bad] if bad else array), "a finite number (|x| <= 1.8e308)",
-                                 index=bad or None, kind=ErrorKind.NUM,
-                                 detail="the inputs are too extreme for a floating-point answer")
     return float(array) if array.ndim == 0 else array
 
 

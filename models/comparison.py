@@ -195,13 +195,15 @@ def _changed(model: InputModel, changes: dict[str, Any]) -> InputModel:
     blocks = {k: v for k, v in changes.items() if isinstance(v, InputModel) and type(v) is annotations.get(k)}
     fields = {k: v for k, v in changes.items() if k not in blocks}
     copy = model.model_copy(update=blocks)
-    for key in copy.__dict__.keys() - annotations.keys():
-        del copy.__dict__[key]  # derived values cached on the original (cached_property) belong to it alone
     if not fields:  # re-run the cross-field rules on the final state
         last = next(reversed(blocks))
         fields = {last: blocks[last]}
     try:
         for name, value in fields.items():
+            # derived values cached (cached_property) on the original, or by a cross-field rule on a
+            # half-changed copy, belong to that state alone
+            for key in copy.__dict__.keys() - annotations.keys():
+                del copy.__dict__[key]
             validator.validate_assignment(copy, name, value)
         return copy
     except (ValidationError, HashleaseError) as exc:

@@ -174,3 +174,41 @@ def test_extreme_inputs_are_errors_not_blanks(batch_rows, index):
     assert row.get("error"), (scenarios[index], row)
     with pytest.raises(m.HashleaseError, match=row["error"][:20].replace("(", r"\(").replace(")", r"\)")):
         m.compare_site(m.with_inputs(BASE, scenarios[index].overrides))
+
+
+# --- the workbook engine on a sample --------------------------------------------------------------------
+
+def test_the_workbook_engine_agrees_on_a_sample():
+    """30 drawn scenarios of the stock template through both engines: the workbook engine writes each scenario's
+    values into the named input cells and recalculates every formula; the model engine calls the kernel."""
+    from pathlib import Path
+
+    from hashlease.batch import base_inputs, workbook_chunk
+    from hashlease.workbook import contract
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "hashlease.xlsx"
+    named = set(contract.input_names())
+    inputs = [spec for spec in INPUTS if spec[0] in named and spec[0] != "horizon_months"]
+    rng = np.random.default_rng(7)
+    scenarios = [Scenario("salvage", (("mining.salvage_usd_per_th_s", 1000),)),
+                 Scenario("cheap-btc", (("market.btc_price_usd", 1.0),))]
+    while len(scenarios) < 30:
+        picks = rng.choice(len(inputs), size=int(rng.integers(1, 4)), replace=False)
+        scenarios.append(Scenario(f"w{len(scenarios)}", tuple((inputs[i][0], _draw(rng, *inputs[i][1:]))
+                                                              for i in picks)))
+    model = model_chunk(base_inputs(template).model_dump_json(), scenarios)
+    workbook = workbook_chunk(str(template), scenarios)
+    valued = 0
+    for scenario, a, b in zip(scenarios, model, workbook):
+        if a.get("error"):
+            assert b.get("error"), (scenario, a, b)  # refused by both
+            continue
+        for name in OUTPUTS:
+            if a[name] is None:  # blank in the model engine, with its note: blank in the workbook too
+                assert b[name] is None and f"{name}: " in a["notes"], (scenario, name, b[name])
+            elif b[name] is None:  # a figure the workbook could not show (a table it cannot grow): said why
+                assert b.get("error"), (scenario, name, b)
+            else:
+                assert b[name] == pytest.approx(a[name], rel=1e-9, abs=1e-6), (scenario, name)
+                valued += 1
+    assert valued >= 100  # most of 30 x 8 figures are compared

@@ -433,23 +433,20 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
     from formulas.errors import FormulaError
     from formulas.tokens.operand import XlError
 
-    from hashlease.workbook.engine import _Messages, functions, normalise_formula
+    from hashlease.workbook.engine import collecting_messages, functions, normalise_formula
 
     functions()
     text = formula if formula.startswith("=") else "=" + formula
-    messages: list[str] = []
-    _Messages.current = messages
-    try:
-        compiled = formulas.Parser().ast(normalise_formula(text))[1].compile()
-        if list(compiled.inputs):
-            raise _fail(m.HashleaseError("formula", formula, "a formula without cell references (eval has no "
-                                         "workbook; use literals such as {1;2})"))
-        with np.errstate(all="ignore"):
-            value = compiled()
-    except FormulaError:
-        raise _fail(m.HashleaseError("formula", formula, "a formula Excel would accept")) from None
-    finally:
-        _Messages.current = None
+    with collecting_messages() as messages:
+        try:
+            compiled = formulas.Parser().ast(normalise_formula(text))[1].compile()
+            if list(compiled.inputs):
+                raise _fail(m.HashleaseError("formula", formula, "a formula without cell references (eval has no "
+                                             "workbook; use literals such as {1;2})"))
+            with np.errstate(all="ignore"):
+                value = compiled()
+        except FormulaError:
+            raise _fail(m.HashleaseError("formula", formula, "a formula Excel would accept")) from None
     value = getattr(value, "value", value)
     grid = np.atleast_2d(np.asarray(value, dtype=object))
     errors = [str(v) for v in grid.ravel() if isinstance(v, XlError)]

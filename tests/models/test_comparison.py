@@ -42,3 +42,10 @@ def test_errors_name_the_input_and_carry_their_kind(base, changes, arg, kind):
     with pytest.raises(HashleaseError) as info:
         with_inputs(base, changes)
     assert info.value.arg == arg and info.value.kind == kind
+
+
+def test_derived_values_follow_several_changes_to_one_block(base):
+    # the cross-field rules run after each change and read derived values (the lease's commencement): what
+    # they computed on the half-changed lease must not survive into the final one
+    moved = with_inputs(base, [("lease.debt_tenor_years", 13), ("lease.construction_months", 68)])
+    assert moved.lease.commencement_month == 68 and moved.horizon == 68 + 120 + 1

@@ -8,6 +8,7 @@ ranges are skipped). Unsupported functions, circular references and error cells 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws progress bars on stderr otherwise
@@ -19,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -53,6 +54,17 @@ class _Messages:
     """Messages of failing HL_ calls during one calculation (the engine only passes error codes on)."""
 
     current: list[str] | None = None
+
+
+@contextlib.contextmanager
+def collecting_messages() -> Iterator[list[str]]:
+    """Collect the messages of the HL_ calls that fail while the block runs (the engine keeps only their codes)."""
+    messages: list[str] = []
+    previous, _Messages.current = _Messages.current, messages
+    try:
+        yield messages
+    finally:
+        _Messages.current = previous
 
 
 def _plain(value: Any) -> Any:
