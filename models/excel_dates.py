@@ -15,6 +15,7 @@ import numpy as np
 
 from ._validate import as_datetime64, as_real, check_choice, first_bad
 from .errors import ErrorKind, HashleaseError
+from .units import SECONDS_PER_DAY
 
 __all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "MAX_SERIAL"]
 
@@ -67,7 +68,7 @@ def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np
     system = _system(date_system)
     stamps = as_datetime64("dates", dates).astype("datetime64[us]")
     days = stamps.astype("datetime64[D]")
-    fraction = (stamps - days.astype("datetime64[us]")).astype(np.int64) / 86_400e6
+    fraction = (stamps - days.astype("datetime64[us]")).astype(np.int64) / (SECONDS_PER_DAY * 1e6)
     serial = (days - _EPOCH[system]).astype(np.int64).astype(float)
     if system == 1900:
         serial = np.where(days < _MARCH_1_1900, serial - 1, serial)
@@ -134,7 +135,7 @@ def from_excel_serial(serial: Any, *, date_system: DateSystem = 1900,
     if unit == "D":
         out = days
     else:
-        seconds = np.rint((value - np.floor(value)) * 86_400).astype(np.int64)
+        seconds = np.rint((value - np.floor(value)) * SECONDS_PER_DAY).astype(np.int64)
         out = days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     return out[()] if out.ndim == 0 else out
 

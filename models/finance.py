@@ -25,10 +25,11 @@ import numpy as np
 from ._validate import as_real, check_choice, check_range, first_bad, result
 from .errors import ErrorKind, HashleaseError
 from .excel_dates import as_day_numbers
+from .units import DAYS_PER_YEAR
 
 __all__ = ["npv", "xnpv", "xnpv_discount_factors", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
 
-DAYS_PER_YEAR_XNPV = 365.0
+DAYS_PER_YEAR_XNPV = float(DAYS_PER_YEAR)  # Excel's XNPV and XIRR count 365-day years
 _NEWTON_ITERATIONS = 100
 _TOLERANCE = 1e-12
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._validate import check_range, first_bad, result
 from .errors import ErrorKind, HashleaseError
-from .units import DAYS_PER_YEAR, HOURS_PER_DAY
+from .units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, TH_PER_PH, W_PER_MW
 
 __all__ = [
     "AsicModel", "asic_catalogue", "asic_model", "fleet_efficiency_j_per_th", "th_s_per_mw",
@@ -180,7 +180,7 @@ def th_s_per_mw(efficiency_j_per_th: Any, *, pue: Any = 1.0) -> float | np.ndarr
     """
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     pue_ = check_range("pue", pue, ge=1)
-    return result(1e6 / (eff * pue_))
+    return result(W_PER_MW / (eff * pue_))
 
 
 class MwEconomics(NamedTuple):
@@ -247,9 +247,9 @@ def mining_economics_per_mw(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: 
     uptime = check_range("uptime_frac", uptime_frac, gt=0, le=1)
     fee = check_range("pool_fee_frac", pool_fee_frac, ge=0, lt=1)
     other = check_range("other_cash_cost_usd_per_mw_day", other_cash_cost_usd_per_mw_day, ge=0)
-    ph_per_mw = np.asarray(th_s_per_mw(efficiency_j_per_th, pue=pue)) / 1000.0
+    ph_per_mw = np.asarray(th_s_per_mw(efficiency_j_per_th, pue=pue)) / TH_PER_PH
     revenue = ph_per_mw * h * uptime * (1.0 - fee)
-    power = 1000.0 * HOURS_PER_DAY * price * uptime
+    power = KW_PER_MW * HOURS_PER_DAY * price * uptime
     revenue, power, other = np.broadcast_arrays(revenue, power, other)
     margin = revenue - power - other
     days = (revenue, power, other, margin)

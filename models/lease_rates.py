@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 
 from ._validate import check_range, result
+from .units import KW_MONTHS_PER_MW_YEAR
 
 __all__ = ["usd_per_kw_month_to_usd_per_mw_year", "usd_per_mw_year_to_usd_per_kw_month",
            "implied_flat_rent_usd_per_kw_month", "implied_year_one_rent_usd_per_kw_month",
            "escalated_rent_usd_per_kw_month"]
 
-KW_MONTHS_PER_MW_YEAR = 12_000.0
 
 
 def usd_per_kw_month_to_usd_per_mw_year(rent_usd_per_kw_month: Any) -> float | np.ndarray:
@@ -84,7 +84,7 @@ def implied_flat_rent_usd_per_kw_month(total_contract_value_usd: Any, critical_i
     tcv = check_range("total_contract_value_usd", total_contract_value_usd, ge=0)
     mw = check_range("critical_it_mw", critical_it_mw, gt=0)
     years = check_range("term_years", term_years, gt=0)
-    return result(tcv / (mw * 1000.0 * 12.0 * years))
+    return result(tcv / (mw * KW_MONTHS_PER_MW_YEAR * years))
 
 
 def implied_year_one_rent_usd_per_kw_month(total_contract_value_usd: Any, critical_it_mw: Any, term_years: Any,
