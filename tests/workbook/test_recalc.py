@@ -187,16 +187,24 @@ def test_engine_discounting_errors_follow_the_kind(tmp_path):
 
 # The Excel error of an HL_ cell follows the kind set where the model raised the error, never the wording:
 # "a whole number of months" once showed #VALUE! though 0.3 years is a number outside the accepted set.
-@pytest.mark.parametrize(("cell", "value", "code", "message"), [
-    ("B26", 0.3, "#NUM!", "refresh_every_years must be a whole number of months"),  # 3.6 months
-    ("B20", 1.2, "#NUM!", "uptime_frac must be <= 1, got 1.2"),  # bounded (0, 1]
-    ("B20", "high", "#VALUE!", "uptime_frac must be a number, got 'high'"),  # text for a number
-    ("B58", "Antminer S99", "#VALUE!", "fleet[0].model must be one of"),  # not in the catalogue
-    ("A18", None, "#VALUE!", "site_mw must be given (it is required)"),  # the row's name cleared: no site_mw
+@pytest.mark.parametrize(("name", "value", "code", "message"), [
+    ("mining.refresh_every_years", 0.3, "#NUM!", "refresh_every_years must be a whole number of months"),  # 3.6
+    ("mining.uptime_frac", 1.2, "#NUM!", "uptime_frac must be <= 1, got 1.2"),  # bounded (0, 1]
+    ("mining.uptime_frac", "high", "#VALUE!", "uptime_frac must be a number, got 'high'"),  # text for a number
+    ("fleet_model", "Antminer S99", "#VALUE!", "fleet[0].model must be one of"),  # not in the catalogue
+    ("label:mining.site_mw", None, "#VALUE!", "site_mw must be given (it is required)"),  # the row's name cleared
 ], ids=["fractional-refresh-years", "uptime-above-one", "text-for-number", "unknown-machine", "missing-assumption"])
-def test_assumption_errors_show_the_excel_error_of_their_kind(tmp_path, cell, value, code, message):
+def test_assumption_errors_show_the_excel_error_of_their_kind(tmp_path, name, value, code, message):
+    from hashlease.workbook import contract
+    from hashlease.workbook.writer import defined_ref
+
+    names = contract.defined_names(TEMPLATE)
     book = openpyxl.load_workbook(TEMPLATE)
-    book["Inputs"][cell] = value  # Inputs!A18:B32 is the mining_assumptions block, B58 the fleet model
+    label = name.startswith("label:")
+    sheet, ref = defined_ref(names[name.removeprefix("label:")])
+    cell = book[sheet][ref.replace("$", "")]
+    target = book[sheet].cell(row=cell.row, column=cell.column - 1) if label else cell  # the name beside it
+    target.value = value
     path = tmp_path / "edited.xlsx"
     book.save(path)
     result = recalculate(path)
