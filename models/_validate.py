@@ -202,6 +202,7 @@ _ACCEPTED_BY_TYPE = {
     "extra_forbidden": lambda ctx: "a known field (this one is not)",
     "int_parsing": lambda ctx: "a whole number",
     "int_from_float": lambda ctx: "a whole number",
+    "int_parsing_size": lambda ctx: "a whole number of a usable size (at most 2**63 - 1)",
     "int_type": lambda ctx: "a whole number",
     "float_parsing": lambda ctx: "a number",
     "float_type": lambda ctx: "a number",
@@ -221,7 +222,7 @@ _ACCEPTED_BY_TYPE = {
 #: unknown field or of the wrong length (#VALUE!). ``int_from_float`` (a fraction for a whole number) is a bad
 #: number, as in :func:`check_integer`.
 NUM_ERROR_TYPES = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of",
-                             "finite_number", "int_from_float", "date_past", "date_future", "datetime_past",
+                             "finite_number", "int_from_float", "int_parsing_size", "date_past", "date_future", "datetime_past",
                              "datetime_future"})
 
 

@@ -23,7 +23,7 @@ from .lease import LeaseInputs
 from .mining_site import MiningSiteInputs
 from .projection import MarketProjection
 
-__all__ = ["SiteComparisonInputs", "example_comparison", "with_input", "with_inputs", "BLOCKS"]
+__all__ = ["SiteComparisonInputs", "example_comparison", "input_value", "with_input", "with_inputs", "BLOCKS"]
 
 #: The blocks of a comparison that hold inputs of their own, by the name used in dotted paths.
 BLOCKS = ("market", "mining", "lease")
@@ -61,6 +61,10 @@ class SiteComparisonInputs(InputModel):
             raise HashleaseError("horizon_months", self.horizon_months, f">= {lease_end}, the month after the "
                                  "lease ends (its residual and any debt are settled there): both options are "
                                  "valued over the same whole life")
+        growth = self.market.difficulty_growth_per_month_frac or 0.0
+        if growth < 0 and self.market.difficulty * (1.0 + growth) ** self.horizon < 1.0:
+            raise HashleaseError("market.difficulty_growth_per_month_frac", growth, "a decline that keeps difficulty "
+                                 f">= 1 (its floor) over the {self.horizon} months compared")
         for name in ("hashrate_path_eh_s", "btc_price_path_usd", "fees_path_btc_per_block"):
             path = getattr(self.market, name)
             if path is not None and len(path) < self.horizon:
@@ -125,6 +129,21 @@ def _split(path: str) -> tuple[str, str]:
     top = [name for name in fields if name not in BLOCKS]
     raise HashleaseError("input", path, "a dotted input: market.<field>, mining.<field>, lease.<field>, or one of "
                          + ", ".join(top), kind=ErrorKind.VALUE)
+
+
+def input_value(inputs: SiteComparisonInputs, path: str) -> Any:
+    """The value of one input, by dotted path; an unknown path is refused with the accepted names.
+
+    Examples
+    --------
+    >>> input_value(example_comparison(), "lease.rent_usd_per_kw_month")
+    130.0
+    """
+    if not isinstance(path, str):
+        raise HashleaseError("input", path, "a dotted input name such as 'market.btc_price_usd'",
+                             kind=ErrorKind.VALUE)
+    block, field = _split(path)
+    return getattr(getattr(inputs, block) if block else inputs, field)
 
 
 def with_input(inputs: SiteComparisonInputs, path: str, value: Any) -> SiteComparisonInputs:

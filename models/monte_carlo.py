@@ -151,6 +151,10 @@ def monte_carlo(inputs: SiteComparisonInputs, spec: MonteCarloSpec) -> MonteCarl
     True
     """
     inputs = monte_carlo_inputs(inputs, spec)
+    low = spec.difficulty_growth_low_per_month_frac
+    if low is not None and low < 0 and inputs.market.difficulty * (1.0 + low) ** inputs.horizon < 1.0:
+        raise HashleaseError("difficulty_growth_low_per_month_frac", low, "a decline that keeps difficulty >= 1 (its "
+                             f"floor) over the {inputs.horizon} months of every path")
     chunk = max(DRAW_BLOCK, spec.chunk_paths // DRAW_BLOCK * DRAW_BLOCK)
     mining, lease = [], []
     for start in range(0, spec.paths, chunk):

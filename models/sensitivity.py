@@ -13,15 +13,24 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .comparison import SiteComparisonInputs, with_input, with_inputs
+from .comparison import SiteComparisonInputs, input_value, with_input, with_inputs
 from .errors import ErrorKind, HashleaseError
 from .valuation import value_comparisons
 
 __all__ = ["sensitivity_grid", "tornado", "TornadoStep", "DEFAULT_TORNADO"]
 
 
-def _same_horizon(variants: list[SiteComparisonInputs]) -> list[SiteComparisonInputs]:
-    """The variants over one horizon (the longest any of them needs), so mining is valued alike in all."""
+def _same_horizon(variants: list[SiteComparisonInputs], paths: Sequence[str]) -> list[SiteComparisonInputs]:
+    """The variants over one horizon (the longest any of them needs), so mining is valued alike in all.
+
+    The horizon itself cannot be one of the inputs varied: every variant would be moved to the longest.
+    """
+    if "horizon_months" in paths:
+        raise HashleaseError("input", "horizon_months", "an input other than the horizon: every variant of a grid or "
+                             "tornado is valued over one horizon (compare horizons with separate comparisons)",
+                             kind=ErrorKind.VALUE)
+    if not variants:
+        raise HashleaseError("input", "no variants", "at least one value to try", kind=ErrorKind.VALUE)
     horizon = max(v.horizon for v in variants)
     return [v if v.horizon == horizon and v.horizon_months else v.replace(horizon_months=horizon)
             for v in variants]
@@ -48,11 +57,14 @@ def sensitivity_grid(inputs: SiteComparisonInputs, row: tuple[str, Sequence[floa
     if output not in ("npv_difference_usd", "mining_npv_usd", "lease_npv_usd"):
         raise HashleaseError("output", output, "one of 'npv_difference_usd', 'mining_npv_usd', 'lease_npv_usd'", kind=ErrorKind.VALUE)
     (row_path, row_values), (col_path, col_values) = row, column
+    for name, path, values in (("row", row_path, row_values), ("column", col_path, col_values)):
+        if len(values) == 0:
+            raise HashleaseError(name, f"{path}: no values", "at least one value", kind=ErrorKind.VALUE)
     if row_path == col_path:
         raise HashleaseError("column", col_path, f"an input other than the row's ({row_path}): one input cannot "
                              "take two values in one cell of the grid", kind=ErrorKind.VALUE)
     variants = _same_horizon([with_inputs(inputs, [(row_path, a), (col_path, b)])
-                              for a in row_values for b in col_values])
+                              for a in row_values for b in col_values], (row_path, col_path))
     table = _values(variants, output).reshape(len(row_values), len(col_values))
     return pd.DataFrame(table, index=pd.Index(row_values, name=row_path), columns=pd.Index(col_values, name=col_path))
 
@@ -89,7 +101,7 @@ def tornado(inputs: SiteComparisonInputs, steps: Sequence[TornadoStep] = DEFAULT
     """Lease-minus-mining NPV with each input moved down and up by its step, ranked by swing.
 
     Inputs not set in ``inputs`` (None) are skipped. A step that would leave an input's accepted range is
-    clipped to that range (a delay cannot go below 0, an uptime above 1). All bars share one horizon, the
+    kept to that range (a delay cannot go below 0, an uptime above 1), and the bar's ``note`` says so. All bars share one horizon, the
     longest any of them needs, so a longer delay does not also lengthen the mining option.
 
     Examples
@@ -97,27 +109,39 @@ def tornado(inputs: SiteComparisonInputs, steps: Sequence[TornadoStep] = DEFAULT
     >>> from hashlease.models import example_comparison
     >>> bars = tornado(example_comparison())
     >>> list(bars.columns)
-    ['input', 'low_value', 'high_value', 'npv_difference_low_usd', 'npv_difference_high_usd', 'swing_usd']
+    ['input', 'low_value', 'high_value', 'npv_difference_low_usd', 'npv_difference_high_usd', 'swing_usd', 'note']
     >>> bool((bars["swing_usd"].diff().dropna() <= 0).all())  # largest swing first
     True
     """
+    if not steps:
+        raise HashleaseError("steps", "none", "at least one TornadoStep", kind=ErrorKind.VALUE)
     bars = []
     for step in steps:
-        head, _, rest = step.path.partition(".")
-        base = getattr(getattr(inputs, head), rest) if rest else getattr(inputs, head)
+        base = input_value(inputs, step.path)
         if base is None:
             continue
-        low, high = ((base * (1 - step.step), base * (1 + step.step)) if step.relative
-                     else (base - step.step, base + step.step))
-        low, high = _clip(inputs, step.path, low), _clip(inputs, step.path, high)
-        if isinstance(base, int) and not isinstance(base, bool):
+        if isinstance(base, bool) or not isinstance(base, (int, float)):
+            raise HashleaseError("steps", step.path, "a numeric input to move up and down", kind=ErrorKind.VALUE)
+        wanted = ((base * (1 - step.step), base * (1 + step.step)) if step.relative
+                  else (base - step.step, base + step.step))
+        low, high = _clip(inputs, step.path, wanted[0]), _clip(inputs, step.path, wanted[1])
+        if isinstance(base, int):
             low, high = int(round(low)), int(round(high))
-        bars.append((step.path, low, high))
-    variants = _same_horizon([with_input(inputs, path, value) for path, low, high in bars for value in (low, high)])
+        clipped = [side for side, got, want in (("low", low, wanted[0]), ("high", high, wanted[1]))
+                   if abs(got - want) > 1e-12 * max(1.0, abs(want))]
+        note = "; ".join(f"{side} step kept to the accepted range ({want:g} asked, {got:g} used)"
+                         for side, got, want in (("low", low, wanted[0]), ("high", high, wanted[1]))
+                         if side in clipped)
+        bars.append((step.path, low, high, note))
+    if not bars:
+        raise HashleaseError("steps", ", ".join(s.path for s in steps), "at least one input that is set in the "
+                             "comparison (inputs left empty have no value to move)", kind=ErrorKind.VALUE)
+    variants = _same_horizon([with_input(inputs, path, value) for path, low, high, _ in bars
+                              for value in (low, high)], [path for path, *_ in bars])
     gaps = _values(variants, "npv_difference_usd")
     rows = [dict(input=path, low_value=low, high_value=high, npv_difference_low_usd=gaps[2 * i],
-                 npv_difference_high_usd=gaps[2 * i + 1], swing_usd=abs(gaps[2 * i + 1] - gaps[2 * i]))
-            for i, (path, low, high) in enumerate(bars)]
+                 npv_difference_high_usd=gaps[2 * i + 1], swing_usd=abs(gaps[2 * i + 1] - gaps[2 * i]), note=note)
+            for i, (path, low, high, note) in enumerate(bars)]
     return pd.DataFrame(rows).sort_values("swing_usd", ascending=False, ignore_index=True)
 
 

@@ -251,11 +251,35 @@ def value_comparisons(inputs: Sequence[SiteComparisonInputs], *, breakevens: boo
     for i, x in enumerate(inputs):
         groups.setdefault((x.start, x.horizon), []).append(i)
     for members in groups.values():
-        rows = np.array(members)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # judged below: finite or an error
-            flows = comparison_flows([inputs[i] for i in members])
-            _value_group(flows, rows, values, errors, problems, breakevens=breakevens, mining_irr=mining_irr)
+        _value_rows(inputs, np.array(members), values, errors, problems, breakevens=breakevens,
+                    mining_irr=mining_irr)
+    for name, asked in (("mining_irr_per_year_frac", mining_irr), ("breakeven_btc_price_usd", breakevens),
+                        ("breakeven_hashprice_usd_per_ph_day", breakevens),
+                        ("breakeven_rent_usd_per_kw_month", breakevens)):
+        if not asked:
+            problems[name] = [None if e else f"not computed in this pass ({_ASKED[name]}=False)" for e in errors]
     return ComparisonValues(values, errors, problems)
+
+
+#: The argument of :func:`value_comparisons` that asks for each optional output.
+_ASKED = {"mining_irr_per_year_frac": "mining_irr", "breakeven_btc_price_usd": "breakevens",
+          "breakeven_hashprice_usd_per_ph_day": "breakevens", "breakeven_rent_usd_per_kw_month": "breakevens"}
+
+
+def _value_rows(inputs, rows: np.ndarray, values, errors, problems, **options) -> None:
+    """Value ``rows`` of one group in one pass; a scenario whose inputs stop the pass (a value beyond the
+    largest float inside the projection) is found by halving the group and fails alone, with its error."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # judged below: finite or an error
+            flows = comparison_flows([inputs[i] for i in rows])
+            _value_group(flows, rows, values, errors, problems, **options)
+    except HashleaseError as exc:
+        if len(rows) == 1:
+            errors[rows[0]] = exc
+            return
+        half = len(rows) // 2
+        _value_rows(inputs, rows[:half], values, errors, problems, **options)
+        _value_rows(inputs, rows[half:], values, errors, problems, **options)
 
 
 def _value_group(flows: ComparisonFlows, rows: np.ndarray, values, errors, problems, *, breakevens: bool,
@@ -393,7 +417,8 @@ def _breakeven_rent(flows: ComparisonFlows, target: np.ndarray, lease_npv: np.nd
     rent = np.full(count, np.nan)
     why: list[HashleaseError | None] = [None] * count
     a = flows.lease_batch.fields["rent_usd_per_kw_month"].copy()
-    b = np.where(a * 1.01 <= MAX_RENT_USD_PER_KW_MONTH, a * 1.01, a * 0.99)
+    step = np.maximum(0.01 * a, 1.0)  # at least 1 USD/kW-month: the secant keeps its digits from a tiny rent
+    b = np.where(a + step <= MAX_RENT_USD_PER_KW_MONTH, a + step, a - step)
     g_a = lease_npv - target
     g_b = _lease_npv_at(flows, rows, b) - target
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -452,10 +477,12 @@ def _breakeven_rent(flows: ComparisonFlows, target: np.ndarray, lease_npv: np.nd
 
 @dataclass(frozen=True)
 class SiteComparison:
-    """Both options valued: a summary (one row per option and their difference) and the monthly cash."""
+    """Both options valued: a summary (one row per option and their difference), the monthly cash, and why any
+    summary figure is empty (``problems``: "option column" -> reason)."""
 
     summary: pd.DataFrame
     monthly: pd.DataFrame
+    problems: dict[str, str] = field(default_factory=dict)
 
     @property
     def mining_npv_usd(self) -> float:
@@ -498,7 +525,12 @@ def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
     v = {name: array[0] for name, array in values.values.items()}
     dates = flows.dates
     rows = []
+    problems = {}
     for option, name in (("keep_mining", "mining"), ("convert_to_lease", "lease")):
+        for column in ("irr_per_year_frac", "payback_month"):
+            reason = values.reason(f"{name}_{column}", 0)
+            if reason is not None:
+                problems[f"{option} {column}"] = reason
         payback = _optional(v[f"{name}_payback_month"])
         rows.append(dict(option=option, npv_usd=float(v[f"{name}_npv_usd"]),
                          irr_per_year_frac=_optional(v[f"{name}_irr_per_year_frac"]),
@@ -522,7 +554,7 @@ def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
         "cumulative_lease_usd": np.cumsum(lease["net_cash_flow_usd"][0]),
         "cumulative_lease_minus_mining_usd": np.cumsum(lease["net_cash_flow_usd"][0] - mining["net_cash_flow_usd"][0]),
     }, index=pd.DatetimeIndex(dates, name="date"))
-    return SiteComparison(summary, monthly)
+    return SiteComparison(summary, monthly, problems)
 
 
 def breakeven_btc_price_vs_lease(inputs: SiteComparisonInputs) -> float:

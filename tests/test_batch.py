@@ -248,13 +248,36 @@ def test_phased_plan_in_both_engines(tmp_path):
     ("case.csv", "scenario,input,value\nBase,market.btc_price_usd,1\nbase,market.btc_price_usd,2\n",
      "differing only in case"),
     ("list.yaml", "- base\n", "a mapping with a name"),
-    ("inf.csv", "scenario,input,value\nhuge,market.btc_price_usd,1e400\n", "a finite number"),
-], ids=["wide-row-length", "wide-duplicate", "case-duplicate", "yaml-item", "infinite"])
+], ids=["wide-row-length", "wide-duplicate", "case-duplicate", "yaml-item"])
 def test_scenario_files_that_would_mislead_are_refused(tmp_path, name, content, fragment):
     path = tmp_path / name
     path.write_text(content)
     with pytest.raises(HashleaseError, match=re.escape(fragment)):
         load_scenarios(path)
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("scenario,input,value\nhuge,market.btc_price_usd,1e400\nok,market.btc_price_usd,9e4\n", "a finite number"),
+    ("scenario,input,value\nhuge,market.btc_price_usd,nan\nok,market.btc_price_usd,9e4\n", "a finite number"),
+    ("scenario,input,value\nhuge,market.start,2026-02-30\nok,market.btc_price_usd,9e4\n", "a date YYYY-MM-DD"),
+    ("scenario,input,value\nhuge,market.btc_price_usd,1\nhuge,market.btc_price_usd,2\nok,market.btc_price_usd,9e4\n",
+     "named once per scenario"),
+], ids=["infinite", "nan", "impossible-date", "named-twice"])
+def test_a_value_that_cannot_be_read_fails_its_scenario_alone(tmp_path, content, fragment):
+    path = tmp_path / "s.csv"
+    path.write_text(content)
+    bad, ok = load_scenarios(path)
+    assert fragment in bad.error and ok.error is None and ok.overrides == (("market.btc_price_usd", 90_000.0),)
+    rows = model_chunk(m.example_comparison().model_dump_json(), [bad, ok])
+    assert fragment in rows[0]["error"] and rows[1].get("error") is None and rows[1]["mining_npv_usd"] is not None
+
+
+def test_an_empty_value_keeps_the_template_s_value_in_both_layouts(tmp_path):
+    long = tmp_path / "long.csv"
+    long.write_text("scenario,input,value\ns1,market.difficulty_growth_per_month_frac,\n")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("scenario,market.difficulty_growth_per_month_frac\ns1,\n")
+    assert load_scenarios(long)[0].overrides == () == load_scenarios(wide)[0].overrides
 
 
 def test_excel_csv_with_a_byte_order_mark(tmp_path):

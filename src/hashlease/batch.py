@@ -48,10 +48,15 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named set of overrides: dotted input name ("market.btc_price_usd") -> value."""
+    """A named set of overrides: dotted input name ("market.btc_price_usd") -> value.
+
+    ``error`` is set when the scenario's own lines in the file could not be read (a value that is not a finite
+    number or a real date, an input named twice): the scenario fails alone, with that message.
+    """
 
     name: str
     overrides: tuple[tuple[str, Any], ...]
+    error: str | None = None
 
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -110,7 +115,27 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     except (OSError, UnicodeDecodeError) as exc:
         raise HashleaseError("scenarios", str(path), "a readable UTF-8 CSV or YAML file", detail=str(exc)) from None
     order: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
     seen: dict[str, str] = {}
+
+    def put(name: str, key: Any, raw: Any, where: str) -> None:
+        """One override of scenario ``name``; what cannot be read fails that scenario alone."""
+        scenario = order.setdefault(name, {})
+        try:
+            if not isinstance(key, str) or not key.strip():
+                raise HashleaseError(f"input {where}".strip(), key, "an input name as text, such as "
+                                     "market.btc_price_usd", kind=m.ErrorKind.VALUE)
+            key = key.strip()
+            if key in scenario:
+                raise HashleaseError(f"input {where}".strip(), key, "named once per scenario (it is given twice)",
+                                     kind=m.ErrorKind.VALUE)
+            value = _value(raw, where)
+        except HashleaseError as exc:
+            failed.setdefault(name, str(exc))
+            return
+        if value is not None or raw is None:  # an empty cell keeps the template's value; YAML null clears it
+            scenario[key] = value
+
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
@@ -133,7 +158,9 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             if not isinstance(overrides, dict):
                 raise HashleaseError(f"scenario {name}", overrides, "a mapping of input -> value")
             name = _check_name(name, path.name, seen, merge=False)
-            order[name] = {k: _value(v, f"{name}.{k}") for k, v in overrides.items()}
+            order[name] = {}
+            for key, value in overrides.items():
+                put(name, key, value, f"{name}.{key}")
     elif path.suffix.lower() == ".csv":
         rows = list(csv.reader(text.splitlines()))
         if not rows:
@@ -144,10 +171,14 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
                 if not any(c.strip() for c in row):
                     continue
                 name = _check_name(row[0], f"{path.name} line {line}", seen)
-                scenario = order.setdefault(name, {})
+                order.setdefault(name, {})
                 if len(row) > 1 and row[1].strip():
-                    scenario[row[1].strip()] = _value(row[2] if len(row) > 2 else "", f"on line {line}")
+                    put(name, row[1], row[2] if len(row) > 2 else "", f"on line {line}")
         elif header and header[0] == "scenario":
+            repeated = sorted({h for h in header[1:] if header[1:].count(h) > 1})
+            if repeated:
+                raise HashleaseError(f"{path.name} header", ", ".join(repeated), "each input in one column only",
+                                     kind=m.ErrorKind.VALUE)
             for line, row in enumerate(rows[1:], start=2):
                 if not any(c.strip() for c in row):
                     continue
@@ -156,7 +187,9 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
                                          f"{len(header)} fields, one per column of the header (quote values "
                                          "that contain commas)")
                 name = _check_name(row[0], f"{path.name} line {line}", seen, merge=False)
-                order[name] = {h: _value(v, f"on line {line}") for h, v in zip(header[1:], row[1:]) if v.strip()}
+                order[name] = {}
+                for key, value in zip(header[1:], row[1:]):
+                    put(name, key, value, f"on line {line}")
         else:
             raise HashleaseError("scenarios", ",".join(header[:3]), "a header 'scenario,input,value' or "
                                  "'scenario,<input>,...'")
@@ -164,7 +197,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         raise HashleaseError("scenarios", path.name, "a .csv, .yaml or .yml file")
     if not order:
         raise HashleaseError("scenarios", path.name, "at least one scenario")
-    return [Scenario(name, tuple(overrides.items())) for name, overrides in order.items()]
+    return [Scenario(name, tuple(overrides.items()), failed.get(name)) for name, overrides in order.items()]
 
 
 def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
@@ -217,7 +250,10 @@ def base_inputs(template: str | Path) -> m.SiteComparisonInputs:
 def scenario_inputs(base: m.SiteComparisonInputs, scenario: Scenario) -> m.SiteComparisonInputs:
     """``base`` with all of the scenario's overrides applied, then validated once (so related inputs, such as a
     start date in two blocks, can move together); only what changed is validated again."""
-    return m.with_inputs(base, [(path, value) for path, value in scenario.overrides if not _PHASE.match(path)])
+    if scenario.error:
+        raise HashleaseError("scenario", scenario.name, "lines that can be read", detail=scenario.error)
+    return m.with_inputs(base, [(path, value) for path, value in scenario.overrides
+                                if not (isinstance(path, str) and _PHASE.match(path))])
 
 
 def base_phases(template: str | Path) -> dict[str, Any]:
@@ -320,6 +356,9 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in scenarios:
             try:
+                if scenario.error:
+                    raise HashleaseError("scenario", scenario.name, "lines that can be read",
+                                         detail=scenario.error)
                 staged = Path(tmp) / f"{scenario.name}.xlsx"
                 write_values(template_path, staged, _override_cells(template_path, scenario.overrides),
                              replace_formulas=True)
