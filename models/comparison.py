@@ -25,6 +25,9 @@ from .projection import MarketProjection
 
 __all__ = ["SiteComparisonInputs", "example_comparison", "input_value", "with_input", "with_inputs", "BLOCKS"]
 
+#: Longest comparison: 100 years of months, the bound of ``horizon_months`` and of a market projection.
+MAX_HORIZON_MONTHS = 1_200
+
 #: The blocks of a comparison that hold inputs of their own, by the name used in dotted paths.
 BLOCKS = ("market", "mining", "lease")
 
@@ -42,7 +45,7 @@ class SiteComparisonInputs(InputModel):
     market: MarketProjection
     mining: MiningSiteInputs
     lease: LeaseInputs
-    horizon_months: int | None = Field(None, ge=1, le=1_200, description="Months compared; default to the "
+    horizon_months: int | None = Field(None, ge=1, le=MAX_HORIZON_MONTHS, description="Months compared; default to the "
                                                                           "month after the lease ends")
     discount_rate_per_year_frac: float = Field(0.10, gt=-1, le=1, description="Rate for both options")
     valuation_date: dt.date | None = Field(None, description="Date both NPVs are taken at; default the start")
@@ -61,6 +64,10 @@ class SiteComparisonInputs(InputModel):
             raise HashleaseError("horizon_months", self.horizon_months, f">= {lease_end}, the month after the "
                                  "lease ends (its residual and any debt are settled there): both options are "
                                  "valued over the same whole life")
+        if self.horizon_months is None and self.horizon > MAX_HORIZON_MONTHS:
+            raise HashleaseError("lease.renewals_assumed", self.lease.renewals_assumed, f"renewals that keep the "
+                                 f"lease within {MAX_HORIZON_MONTHS:,} months from construction start (it runs "
+                                 f"{self.horizon:,}): the comparison projects the market over the whole life")
         growth = self.market.difficulty_growth_per_month_frac or 0.0
         if growth < 0 and self.market.difficulty * (1.0 + growth) ** self.horizon < 1.0:
             raise HashleaseError("market.difficulty_growth_per_month_frac", growth, "a decline that keeps difficulty "

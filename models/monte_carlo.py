@@ -155,7 +155,10 @@ def monte_carlo(inputs: SiteComparisonInputs, spec: MonteCarloSpec) -> MonteCarl
     if low is not None and low < 0 and inputs.market.difficulty * (1.0 + low) ** inputs.horizon < 1.0:
         raise HashleaseError("difficulty_growth_low_per_month_frac", low, "a decline that keeps difficulty >= 1 (its "
                              f"floor) over the {inputs.horizon} months of every path")
-    chunk = max(DRAW_BLOCK, spec.chunk_paths // DRAW_BLOCK * DRAW_BLOCK)
+    # paths valued at once: as asked, but never more than MAX_CHUNK_CELLS path-months (memory stays bounded on long
+    # horizons); whole blocks of draws, so the chunking changes memory, never the answer
+    paths = min(spec.chunk_paths, max(1, MAX_CHUNK_CELLS // inputs.horizon))
+    chunk = max(DRAW_BLOCK, paths // DRAW_BLOCK * DRAW_BLOCK)
     mining, lease = [], []
     for start in range(0, spec.paths, chunk):
         price, growth, delay, default = draw_block(inputs, spec, start, min(chunk, spec.paths - start))
@@ -192,3 +195,5 @@ def draw_block(inputs: SiteComparisonInputs, spec: MonteCarloSpec, start: int, n
 
 #: Paths drawn from one random stream; chunks are whole blocks, so chunk_paths changes memory, not answers.
 DRAW_BLOCK = 1_000
+#: Most path-months valued at once (about 40 arrays of this many floats are alive in a chunk: ~1.3 GB).
+MAX_CHUNK_CELLS = 4_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hashlease.models import (MonteCarloSpec, compare_site, monte_carlo, with_input)
+from hashlease.models import HashleaseError, MonteCarloSpec, compare_site, monte_carlo, with_input, with_inputs
 
 
 # --- Monte Carlo -----------------------------------------------------------------------------------------
@@ -72,3 +72,22 @@ def test_a_zero_default_probability_draws_no_default(base):
                                                tenant_default_probability_per_year_frac=0.0))
     safe = compare_site(with_input(risky, "lease.default_probability_per_year_frac", None))
     np.testing.assert_allclose(result.lease_npv_usd, safe.lease_npv_usd, rtol=1e-12)
+
+
+def test_long_horizons_are_valued_in_bounded_chunks(base):
+    # 1,200 months x 20,000 paths would hold 24 million path-months at once; chunks are kept to 4 million
+    # path-months (whole blocks of 1,000 draws), and the answer does not depend on the chunking
+    from hashlease.models.monte_carlo import MAX_CHUNK_CELLS
+
+    long = with_inputs(base, [("horizon_months", 1_200)])
+    spec = MonteCarloSpec(paths=4_000, seed=3, btc_volatility_per_year_frac=0.5)
+    small = monte_carlo(long, spec.replace(chunk_paths=1_000))
+    big = monte_carlo(long, spec)  # asks for 20,000 at once: kept to 3,000 (4e6 // 1,200, in blocks)
+    np.testing.assert_array_equal(small.mining_npv_usd, big.mining_npv_usd)
+    assert MAX_CHUNK_CELLS // 1_200 // 1_000 * 1_000 == 3_000
+
+
+def test_a_lease_longer_than_a_hundred_years_is_refused(base):
+    with pytest.raises(HashleaseError, match="within 1,200 months"):
+        with_inputs(base, [("lease.renewal_options", 10), ("lease.renewals_assumed", 10),
+                           ("lease.renewal_term_years", 25)])
