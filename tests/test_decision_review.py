@@ -265,22 +265,14 @@ def test_tornado_bad_steps_raise_hashlease_error(base, steps):
 
 
 def test_horizon_as_a_varied_input_is_not_silently_flattened(base):
-    # Expected: a tornado bar for horizon_months either shows the effect of the horizon or is refused.
-    # Actual: _same_horizon moves both the low (140) and high (160) variants to 160 months, so the bar shows a
-    # swing of exactly 0 USD with no warning. Cause: models/sensitivity.py _same_horizon overrides the stepped
-    # input (sensitivity_grid has the same hole for ("horizon_months", ...)).
+    # Once, every variant was moved to the longest horizon, so a tornado bar for horizon_months showed a swing of
+    # exactly 0 USD and grid rows for 140 and 200 months were identical. Varying the horizon is refused now.
     inputs = m.with_input(base, "horizon_months", 150)
-    try:
-        bars = m.tornado(inputs, [TornadoStep("horizon_months", 10, relative=False)])
-        assert bars.loc[0, "swing_usd"] != 0.0
-    except HashleaseError:
-        pass
-    # the grid: rows for 140 and 200 months come out identical (both valued over 200 months)
-    try:
-        grid = m.sensitivity_grid(base, ("horizon_months", [140, 200]), ("lease.rent_usd_per_kw_month", [100.0]))
-    except HashleaseError:
-        return
-    assert grid.iloc[0, 0] != grid.iloc[1, 0]
+    with pytest.raises(HashleaseError, match="an input other than the horizon") as info:
+        m.tornado(inputs, [TornadoStep("horizon_months", 10, relative=False)])
+    assert info.value.kind is ErrorKind.VALUE
+    with pytest.raises(HashleaseError, match="an input other than the horizon"):
+        m.sensitivity_grid(base, ("horizon_months", [140, 200]), ("lease.rent_usd_per_kw_month", [100.0]))
 
 
 def test_sensitivity_grid_with_no_values_raises_hashlease_error(base):
