@@ -185,7 +185,7 @@ def _phased(market_assumptions, mining_assumptions, lease_assumptions, phases, d
     if grid.shape[1] != 3:
         raise m.HashleaseError("phases", f"{grid.shape[1]} columns", "3 columns: site MW, critical IT MW, cut-over month",
                                kind=m.ErrorKind.VALUE)
-    rows = [dict(site_mw=a, critical_it_mw=b, cutover_month=int(c) if float(c).is_integer() else c)
+    rows = [dict(site_mw=float(a), critical_it_mw=float(b), cutover_month=int(c) if float(c).is_integer() else float(c))
             for a, b, c in grid if not (a == 0 and b == 0 and c == 0)]
     site = _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, 0)
     return m.PhasedSiteInputs(site=site, phases=rows, displaced_fleet=displaced_fleet)

@@ -170,6 +170,25 @@ def _describe(value: Any) -> str:
     return f"a value Excel does not pass ({type(value).__name__})"
 
 
+def _shown(value: Any) -> str:
+    """A model error's value as a cell message shows it: no Python or numpy type names, no whole input sets."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return "an empty cell"
+    if isinstance(value, (dict, BaseModel)):  # pydantic reports a missing field with the whole input set
+        return "no value"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, str)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(v) for v in value) if value else "none"
+    return str(value)
+
+
 def _holds_error(name: str, value: Any) -> None:
     code = _error_code(value)
     if code:
@@ -300,6 +319,9 @@ def assumptions_from_range(schema: type[BaseModel], value: Any, arg_name: str = 
                 raise ExcelError("#VALUE!", f"the argument {arg_name} holds the error {code} (row {number}, its "
                                             f"{side}); fix or delete the cell it refers to")
         name, cell = (None if _is_blank(c) else c for c in row)
+        if name is not None and not isinstance(name, str):
+            raise ExcelError("#VALUE!", f"{arg_name} row {number} must have an assumption name (text) in its first "
+                                        f"column, got {_describe(name)}")
         if isinstance(name, str) and name.strip() in schema.model_fields and _is_date_field(schema, name.strip()) \
                 and isinstance(cell, (int, float)) and not isinstance(cell, bool):
             try:
@@ -461,14 +483,14 @@ def _pad(table: list[list[Any]], rows: int) -> list[list[Any]]:
 def _error(fn_name: str, exc: BaseException) -> ExcelError:
     if isinstance(exc, ExcelError):
         return exc
-    if isinstance(exc, m.HashleaseError):
-        code = EXCEL_CODE[exc.kind]
-        message = str(exc)
+    if isinstance(exc, m.HashleaseError):  # the message is rebuilt from the error's fields, for a cell
+        where = exc.arg
         if exc.index is not None and len(exc.index) == 2:  # a cell of a range: say it as Excel users count
-            row, column = exc.index
-            message = f"{exc.arg} (row {row + 1}, column {column + 1} of its range) must be {exc.accepted}, " \
-                      f"got {exc.value!r}"
-        return ExcelError(code, message)
+            where = _cell_of(exc.arg, *exc.index)
+        elif exc.index:
+            where = f"{exc.arg} (item {exc.index[0] + 1})"
+        message = f"{where} must be {exc.accepted}, got {_shown(exc.value)}"
+        return ExcelError(EXCEL_CODE[exc.kind], f"{message} ({exc.detail})" if exc.detail else message)
     log.exception("unexpected error in %s", fn_name)
     return ExcelError("#VALUE!", f"unexpected error in {fn_name}: hashlease could not compute it from these inputs "
                                  "(a bug; its details are in the hashlease log, please report it)")
