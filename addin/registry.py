@@ -423,7 +423,7 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, "
                   "as a table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED), returns="table",
                   model="compare_three_options", group="Phased conversion",
-                  empty_columns=("irr_per_year_frac", "payback_month", "payback_date")),
+                  empty_columns=("irr_per_year_frac", "payback_month")),
     ExcelFunction("HL_PHASED_SCHEDULE", lambda *args: _phased_schedule(*args[:6]),
                   "Monthly schedule of the phased plan (MW mined and leased, fleet share, mining, fleet sales, lease "
                   "and net cash) as a dated table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED,
