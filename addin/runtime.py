@@ -176,6 +176,8 @@ def _shown(value: Any) -> str:
         value = value.item()
     if value is None:
         return "an empty cell"
+    if value is pd.NaT or (isinstance(value, float) and math.isnan(value)):  # a date or number that is missing
+        return "no value (an empty or unreadable date or number)"
     if isinstance(value, (dict, BaseModel)):  # pydantic reports a missing field with the whole input set
         return "no value"
     if isinstance(value, bool):

@@ -128,6 +128,23 @@ def test_a_model_error_shows_values_as_a_user_typed_them():
     _readable(text)
 
 
+@pytest.mark.parametrize("value", [float("nan"), None, {"site_mw": 1.0}, (1.0, 2.0)], ids=["nan", "none", "dict", "tuple"])
+def test_model_error_values_never_show_python_names(monkeypatch, value):
+    import pandas as pd
+
+    from hashlease import models as m
+
+    for missing in (value, pd.NaT):
+        def failing(block_height, missing=missing):
+            raise m.HashleaseError("construction_start", missing, "a date", kind=m.ErrorKind.VALUE)
+
+        real = by_name("HL_SUBSIDY")
+        monkeypatch.setattr(runtime, "by_name", lambda name, f=failing: dataclasses.replace(real, call=f))
+        text = call_classic("HL_SUBSIDY", 1.0)
+        assert text.startswith("#VALUE! construction_start must be a date, got "), text
+        _readable(text)
+
+
 def test_a_non_text_assumption_name_names_its_row():
     text = call_classic("HL_LEASE_NPV", LEASE_RANGE + ((dt.datetime(2026, 1, 1), 5.0),))
     assert text == ("#VALUE! lease_assumptions row 16 must have an assumption name (text) in its first column, got "
