@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hashlease import __version__
 
-from .registry import CATEGORY, ERROR_POLICY, REGISTRY, Arg, ExcelFunction
+from .registry import CATEGORY, ERROR_POLICY, EXCEL_COLUMNS, EXCEL_ROWS, REGISTRY, Arg, ExcelFunction
 
 HEADER = '"""{what} (generated from hashlease.addin.registry by hashlease.addin.generate: do not edit)."""\n'
 ROOT = Path(__file__).resolve().parent
@@ -120,7 +120,12 @@ def functions_markdown() -> str:
             "The classic add-in cannot return real error cells: it returns one line of text beginning with the "
             "error code (`#NUM! difficulty must be > 0, got -5.0`); `ISNUMBER()` tells a result from an error. "
             "xlwings Lite returns a real `#VALUE!` error cell whose message (hover the cell) begins with the same "
-            "text.", ""]
+            "text.", "",
+            "Dates are Excel serial numbers in the workbook's date system (see docs/addin.md for 1904 workbooks). "
+            f"No argument may hold an error value, no range may be larger than Excel's grid ({EXCEL_ROWS:,} rows x "
+            f"{EXCEL_COLUMNS:,} columns), and a table never shows a blank for a figure that is not a finite number: "
+            "the call is `#NUM!` instead. Blank cells in a table appear only in the columns listed as blank where a "
+            "figure does not apply.", ""]
     groups: dict[str, list[ExcelFunction]] = {}
     for fn in REGISTRY:
         groups.setdefault(fn.group, []).append(fn)
@@ -137,6 +142,9 @@ def functions_markdown() -> str:
                      "table": "a table with a header row, spilling", "pairs": "name | value rows, spilling"}
             out += ["", f"Returns {shape[fn.returns]}" + (f", in {fn.returns_unit}." if fn.returns_unit else "."),
                     f"Model: `hashlease.models.{fn.model}`."]
+            if fn.empty_columns:
+                out.append("Blank where a figure does not apply: " + ", ".join(f"`{c}`" for c in fn.empty_columns)
+                           + ".")
             if fn.example:
                 out.append(f"Example: `{fn.example}`.")
             out.append("")

@@ -9,7 +9,8 @@ Argument kinds:
 - ``number``: a number or a range of numbers; ranges broadcast together and the result has their shape
   (a whole column is one vectorised call).
 - ``integer``: as ``number``, whole numbers (block heights, months).
-- ``date``: an Excel date (serial number in the 1900 system, or a date cell).
+- ``date``: an Excel date (a date cell, or a serial number in the workbook's date system: 1900 unless the
+  backend says 1904, see :func:`hashlease.addin.runtime.date_system`).
 - ``choice``: one of ``choices`` (matched without regard to case, as Excel matches names).
 - ``flag``: TRUE or FALSE.
 - ``assumptions``: a two-column range of named assumptions (name | value), validated by the model's pydantic
@@ -17,6 +18,10 @@ Argument kinds:
 
 Return shapes: ``scalar`` (or the broadcast shape of array arguments), ``table`` (a header row, then rows,
 spilling), ``pairs`` (two columns: name | value).
+
+Sizes a user controls through an argument are bounded by Excel's grid (:data:`EXCEL_ROWS` rows,
+:data:`EXCEL_COLUMNS` columns): ``maximum`` bounds a number (``rows``), ``max_cells`` the cells of a range whose
+values become rows or columns of the result, and ``single`` marks number arguments that take one cell only.
 """
 
 from __future__ import annotations
@@ -27,10 +32,14 @@ from typing import Any, Callable, Literal
 from hashlease import models as m
 from hashlease.models.assumption_blocks import field_bounds
 
-__all__ = ["Arg", "ExcelFunction", "REGISTRY", "by_name", "CATEGORY", "REQUIRED", "ERROR_POLICY"]
+__all__ = ["Arg", "ExcelFunction", "REGISTRY", "by_name", "CATEGORY", "REQUIRED", "ERROR_POLICY", "EXCEL_ROWS",
+           "EXCEL_COLUMNS"]
 
 CATEGORY = "hashlease"
 REQUIRED: Any = object()  # sentinel: the argument has no default
+#: Rows and columns of an Excel worksheet (Excel specifications and limits): no result or range is larger.
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
 
 #: How failures reach Excel, for every function. Classic add-in: a text beginning with the error code;
 #: xlwings Lite: a #VALUE! error cell whose message begins with the same text.
@@ -38,6 +47,8 @@ ERROR_POLICY = {
     "invalid number (out of range, not finite, no solution)": "#NUM!",
     "wrong type (text for a number, empty required cell, unknown choice or assumption name)": "#VALUE!",
     "array arguments whose shapes do not broadcast": "#VALUE!",
+    "an argument holding an error value (#REF!, #N/A, ...)": "#VALUE!",
+    "a size larger than Excel's grid (rows, a range's cells)": "#NUM!",
     "unexpected error (a bug: logged with its traceback)": "#VALUE!",
 }
 
@@ -56,6 +67,9 @@ class Arg:
     choices: tuple[str, ...] = ()
     accepted: str = ""
     schema: type | None = None  # the pydantic input class an "assumptions" range is validated by
+    single: bool = False  # a number argument that takes one cell, not a range
+    maximum: float | None = None  # the largest number accepted (a size bounded by Excel's grid)
+    max_cells: int | None = None  # the most cells a range may have (its values become result rows or columns)
 
     @property
     def optional(self) -> bool:
@@ -76,6 +90,7 @@ class ExcelFunction:
     group: str = ""
     error_policy: dict[str, str] = field(default_factory=lambda: dict(ERROR_POLICY))
     example: str = ""
+    empty_columns: tuple[str, ...] = ()  # table columns the model leaves empty where a figure does not apply
 
 
 # --- shared argument definitions (one place for each wording) ------------------------------------------
@@ -107,9 +122,10 @@ LEVERED = Arg("levered", "TRUE for the levered (equity) figure, FALSE for unleve
               default=False)
 # bounds of assumptions the models validate with pydantic are read from the Field, never restated here
 DISCOUNT = Arg("discount_rate_per_year_frac", "Discount rate for both options", "fraction/year", default=0.10,
+               single=True,
                accepted=field_bounds(m.SiteComparisonInputs, "discount_rate_per_year_frac").accepted)
 HORIZON = Arg("horizon_months", "Months compared; 0 for the lease's full length", "months", kind="integer",
-              default=0, accepted="0, or a whole number in "
+              default=0, single=True, accepted="0, or a whole number in "
               + field_bounds(m.SiteComparisonInputs, "horizon_months").accepted)
 
 
@@ -169,7 +185,7 @@ def _phased(market_assumptions, mining_assumptions, lease_assumptions, phases, d
     if grid.shape[1] != 3:
         raise m.HashleaseError("phases", f"{grid.shape[1]} columns", "3 columns: site MW, critical IT MW, cut-over month",
                                kind=m.ErrorKind.VALUE)
-    rows = [dict(site_mw=a, critical_it_mw=b, cutover_month=int(c) if float(c).is_integer() else c)
+    rows = [dict(site_mw=float(a), critical_it_mw=float(b), cutover_month=int(c) if float(c).is_integer() else float(c))
             for a, b, c in grid if not (a == 0 and b == 0 and c == 0)]
     site = _comparison(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, 0)
     return m.PhasedSiteInputs(site=site, phases=rows, displaced_fleet=displaced_fleet)
@@ -179,12 +195,7 @@ def _curtailment(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_u
     import numpy as np
     import pandas as pd
 
-    serials = np.ravel(timestamps)
-    try:
-        stamps = m.from_excel_serial(serials, unit="s")
-    except m.HashleaseError as exc:
-        row = exc.index[0] + 1 if exc.index else 1
-        raise m.HashleaseError(f"timestamps (row {row})", exc.value, exc.accepted, kind=exc.kind) from None
+    stamps = np.ravel(timestamps)  # date-times: the runtime reads serials in the workbook's date system
     curve = m.read_price_curve(stamps, np.ravel(prices_usd_per_mwh))
     threshold = np.ravel(threshold_usd_per_mwh)
     _, monthly = m.curtailment(curve, threshold[0] if threshold.size == 1 else threshold,
@@ -202,8 +213,8 @@ def _phased_schedule(*args):
 
 
 ROWS = Arg("rows", "Rows of the array range this formula fills (a legacy array formula); the table is padded "
-           "with blanks to it. 0 for exactly the table", "rows", kind="integer", default=0,
-           accepted="whole number >= 0")
+           "with blanks to it. 0 for exactly the table", "rows", kind="integer", default=0, single=True,
+           maximum=EXCEL_ROWS, accepted=f"whole number in [0, {EXCEL_ROWS:,}] (Excel's rows)")
 
 
 REGISTRY: tuple[ExcelFunction, ...] = (
@@ -356,7 +367,8 @@ REGISTRY: tuple[ExcelFunction, ...] = (
     # --- lease --------------------------------------------------------------------------------------------
     ExcelFunction("HL_LEASE_SCHEDULE", lambda lease_assumptions, rows: m.lease_schedule(lease_assumptions),
                   "Monthly schedule of an AI/HPC lease (rent, NOI, capex, debt, cash flows) as a dated table "
-                  "that spills.", (LEASE, ROWS), returns="table", model="lease_schedule", group="Lease"),
+                  "that spills.", (LEASE, ROWS), returns="table", model="lease_schedule", group="Lease",
+                  empty_columns=("lease_month", "lease_year", "rent_usd_per_kw_month")),
     ExcelFunction("HL_LEASE_NPV",
                   lambda lease_assumptions, levered: getattr(m.lease_summary(lease_assumptions),
                                                              "levered_npv_usd" if levered else "unlevered_npv_usd"),
@@ -381,7 +393,7 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and "
                   "their difference, as a table that spills.",
                   (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns="table", model="compare_site",
-                  group="Mine or lease"),
+                  group="Mine or lease", empty_columns=("irr_per_year_frac", "payback_month", "payback_date")),
     ExcelFunction("HL_SITE_CASH", lambda *inputs: _site_cash(*inputs[:5]),
                   "Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and "
                   "of the lease, and the difference) as a dated table that spills.",
@@ -394,11 +406,13 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                    Arg("row_input", "Input varied down the rows (its input name, as the workbook names the cell)", "-",
                        kind="choice",
                        choices=SENSITIVITY_INPUTS),
-                   Arg("row_values", "Values of the row input", "input's unit", accepted="within its range"),
+                   Arg("row_values", "Values of the row input", "input's unit", max_cells=EXCEL_ROWS - 1,
+                       accepted=f"within its range; at most {EXCEL_ROWS - 1:,} values"),
                    Arg("column_input", "Input varied across the columns (its input name, as the workbook names the cell)",
                        "-", kind="choice",
                        choices=SENSITIVITY_INPUTS),
-                   Arg("column_values", "Values of the column input", "input's unit", accepted="within its range"),
+                   Arg("column_values", "Values of the column input", "input's unit", max_cells=EXCEL_COLUMNS - 1,
+                       accepted=f"within its range; at most {EXCEL_COLUMNS - 1:,} values"),
                    DISCOUNT, HORIZON), returns="table", returns_unit="USD", model="sensitivity_grid",
                   group="Mine or lease"),
     ExcelFunction("HL_PHASED_NPV", lambda *args: m.phased_site(_phased(*args)).npv_usd,
@@ -408,7 +422,8 @@ REGISTRY: tuple[ExcelFunction, ...] = (
     ExcelFunction("HL_PHASED_COMPARE", lambda *args: m.compare_three_options(_phased(*args)),
                   "Keep mining, full conversion at month 0 and the phased plan on one basis: NPV, IRR and payback, "
                   "as a table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED), returns="table",
-                  model="compare_three_options", group="Phased conversion"),
+                  model="compare_three_options", group="Phased conversion",
+                  empty_columns=("irr_per_year_frac", "payback_month")),
     ExcelFunction("HL_PHASED_SCHEDULE", lambda *args: _phased_schedule(*args[:6]),
                   "Monthly schedule of the phased plan (MW mined and leased, fleet share, mining, fleet sales, lease "
                   "and net cash) as a dated table that spills.", (MARKET, MINING, LEASE, PHASES, DISCOUNT, DISPLACED,
@@ -425,8 +440,9 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                    Arg("threshold_usd_per_mwh", "Mine while the price is at or below this: one value, or one per "
                        "interval", "USD/MWh", accepted="finite"),
                    Arg("credit_usd_per_mwh_curtailed", "Demand-response credit per MWh not drawn", "USD/MWh",
-                       default=0.0, accepted=">= 0"), ROWS),
-                  returns="table", model="curtailment", group="Phased conversion"),
+                       default=0.0, single=True, accepted=">= 0"), ROWS),
+                  returns="table", model="curtailment", group="Phased conversion",
+                  empty_columns=("mean_price_mined_usd_per_mwh",)),
     ExcelFunction("HL_BREAKEVEN_BTC_PRICE_VS_LEASE",
                   lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),
                   "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's.",

@@ -216,7 +216,7 @@ def HL_MINING_MARGIN_PER_MW_DAY(hashprice_usd_per_ph_day, efficiency_j_per_th, p
 
 @xw.func(category='hashlease')
 @xw.arg('market_assumptions', ndim=2, err_to_str=True, doc='Two-column range: market projection name | value (see MarketProjection)')
-@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc="Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number in [0, 1,048,576] (Excel's rows)] Optional, default 0.")
 def HL_HASHPRICE_PATH(market_assumptions, rows=0):
     'Monthly hashprice projection (difficulty, block rate, halvings, fees, BTC price) as a dated table that spills.'
     return _call('HL_HASHPRICE_PATH', market_assumptions, rows)
@@ -224,7 +224,7 @@ def HL_HASHPRICE_PATH(market_assumptions, rows=0):
 
 @xw.func(category='hashlease')
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
-@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc="Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number in [0, 1,048,576] (Excel's rows)] Optional, default 0.")
 def HL_LEASE_SCHEDULE(lease_assumptions, rows=0):
     'Monthly schedule of an AI/HPC lease (rent, NOI, capex, debt, cash flows) as a dated table that spills.'
     return _call('HL_LEASE_SCHEDULE', lease_assumptions, rows)
@@ -277,7 +277,7 @@ def HL_SITE_COMPARE(market_assumptions, mining_assumptions, lease_assumptions, d
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
-@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc="Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number in [0, 1,048,576] (Excel's rows)] Optional, default 0.")
 def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac=0.1, horizon_months=0, rows=0):
     'Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and of the lease, and the difference) as a dated table that spills.'
     return _call('HL_SITE_CASH', market_assumptions, mining_assumptions, lease_assumptions, discount_rate_per_year_frac, horizon_months, rows)
@@ -288,9 +288,9 @@ def HL_SITE_CASH(market_assumptions, mining_assumptions, lease_assumptions, disc
 @xw.arg('mining_assumptions', ndim=2, err_to_str=True, doc="Two-column range: mining site name | value; fleet rows as 'fleet:<model>' | units, resale tiers as 'resale_tier:<max J/TH>' | USD per TH/s")
 @xw.arg('lease_assumptions', ndim=2, err_to_str=True, doc='Two-column range: lease assumption name | value (see LeaseInputs)')
 @xw.arg('row_input', err_to_str=True, doc='Input varied down the rows (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, mining.pue')
-@xw.arg('row_values', ndim=2, err_to_str=True, doc="Values of the row input [input's unit, within its range]")
+@xw.arg('row_values', ndim=2, err_to_str=True, doc="Values of the row input [input's unit, within its range; at most 1,048,575 values]")
 @xw.arg('column_input', err_to_str=True, doc='Input varied across the columns (its input name, as the workbook names the cell) [one of market.btc_price_usd, market.btc_price_growth_per_year_frac, market.difficulty_growth_per_month_frac, market.fees_btc_per_block, mining.power_price_usd_per_kwh, minin')
-@xw.arg('column_values', ndim=2, err_to_str=True, doc="Values of the column input [input's unit, within its range]")
+@xw.arg('column_values', ndim=2, err_to_str=True, doc="Values of the column input [input's unit, within its range; at most 16,383 values]")
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('horizon_months', ndim=2, err_to_str=True, doc="Months compared; 0 for the lease's full length [months, 0, or a whole number in [1, 1200]] Optional, default 0.")
 def HL_SENSITIVITY(market_assumptions, mining_assumptions, lease_assumptions, row_input, row_values, column_input, column_values, discount_rate_per_year_frac=0.1, horizon_months=0):
@@ -329,7 +329,7 @@ def HL_PHASED_COMPARE(market_assumptions, mining_assumptions, lease_assumptions,
 @xw.arg('phases', ndim=2, err_to_str=True, doc='Range of phases, one row each: site MW | critical IT MW | cut-over month (no header) [MW, MW, months, 3 columns: (0, 10000], (0, 5000], [0, 1200]]')
 @xw.arg('discount_rate_per_year_frac', ndim=2, err_to_str=True, doc='Discount rate for both options [fraction/year, (-1, 1]] Optional, default 0.1.')
 @xw.arg('displaced_fleet', err_to_str=True, doc='What happens to machines displaced at a cut-over: redeploy (into spare power, then sell) or sell [one of redeploy, sell] Optional, default "redeploy".')
-@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc="Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number in [0, 1,048,576] (Excel's rows)] Optional, default 0.")
 def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac=0.1, displaced_fleet='redeploy', rows=0):
     'Monthly schedule of the phased plan (MW mined and leased, fleet share, mining, fleet sales, lease and net cash) as a dated table that spills.'
     return _call('HL_PHASED_SCHEDULE', market_assumptions, mining_assumptions, lease_assumptions, phases, discount_rate_per_year_frac, displaced_fleet, rows)
@@ -340,7 +340,7 @@ def HL_PHASED_SCHEDULE(market_assumptions, mining_assumptions, lease_assumptions
 @xw.arg('prices_usd_per_mwh', ndim=2, err_to_str=True, doc='Power price of each interval (negative prices allowed) [USD/MWh, finite numbers, one per timestamp]')
 @xw.arg('threshold_usd_per_mwh', ndim=2, err_to_str=True, doc='Mine while the price is at or below this: one value, or one per interval [USD/MWh, finite]')
 @xw.arg('credit_usd_per_mwh_curtailed', ndim=2, err_to_str=True, doc='Demand-response credit per MWh not drawn [USD/MWh, >= 0] Optional, default 0.')
-@xw.arg('rows', ndim=2, err_to_str=True, doc='Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number >= 0] Optional, default 0.')
+@xw.arg('rows', ndim=2, err_to_str=True, doc="Rows of the array range this formula fills (a legacy array formula); the table is padded with blanks to it. 0 for exactly the table [rows, whole number in [0, 1,048,576] (Excel's rows)] Optional, default 0.")
 def HL_CURTAILMENT(timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed=0.0, rows=0):
     'Mine an hourly power price curve only while the price is at or below a threshold (a cap, or the break-even): per month, hours, hours mined, uptime, mean price mined, energy cost and demand-response credit per MW of load, as a dated table that spills.'
     return _call('HL_CURTAILMENT', timestamps, prices_usd_per_mwh, threshold_usd_per_mwh, credit_usd_per_mwh_curtailed, rows)

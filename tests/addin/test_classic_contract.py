@@ -128,7 +128,7 @@ def test_com_shaped_calls_give_the_models_numbers(com):
 
 @pytest.mark.parametrize(("args", "text"), [
     ((-5.0, 93_450.0, 0.0931, 874_944.0, MISSING), "#NUM! difficulty must be > 0, got -5.0"),
-    ((-2146826281, 93_450.0, 0.0931, 874_944.0, MISSING), "#VALUE! difficulty must be a number (unitless), got the "
+    ((-2146826281, 93_450.0, 0.0931, 874_944.0, MISSING), "#VALUE! the argument difficulty holds the "
                                                           "error #DIV/0!"),
     ((None, 93_450.0, 0.0931, 874_944.0, MISSING), "#VALUE! difficulty is required"),
     ((108.52e12, "abc", 0.0931, 874_944.0, MISSING), "#VALUE! btc_price_usd must be a number (USD/BTC), got text"),

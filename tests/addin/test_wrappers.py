@@ -181,7 +181,7 @@ def test_a_resale_tier_row_needs_a_number_in_its_name():
     (lambda: classic.HL_HASHPRICE(D, P, F, H, "GH"), "#VALUE! unit must be one of TH, PH, EH, got text 'GH'"),
     # a fraction where a whole number is asked for is a bad number (#NUM!), as check_integer says in the models
     (lambda: classic.HL_HASHPRICE(D, P, F, H + 0.5), "#NUM! block_height must be a whole number"),
-    (lambda: classic.HL_HASHPRICE(D, P, "#DIV/0!", H), "#VALUE! fees_btc_per_block must be a number (BTC/block), got "
+    (lambda: classic.HL_HASHPRICE(D, P, "#DIV/0!", H), "#VALUE! the argument fees_btc_per_block holds "
                                                        "the error #DIV/0!"),
     (lambda: classic.HL_HASHPRICE(((D,), (-1.0,)), P, F, H), "#NUM! difficulty (row 2, column 1 of its range) must be > 0"),
     (lambda: classic.HL_LEASE_IRR(LEASE_RANGE + (("term_yrs", 3.0),)), "#VALUE! term_yrs must be a known field"),
