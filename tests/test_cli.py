@@ -37,11 +37,15 @@ def test_demo_power_price_changes_breakeven_btc_price(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--pue", "0.5"], "pue must be >= 1, got 0.5"),
-    (["--uptime-frac", "1.5"], "uptime_frac must be in (0, 1], got 1.5"),
-    (["--pool-fee-frac", "1"], "pool_fee_frac must be in [0, 1), got 1.0"),
-    (["--power-price-usd-per-kwh", "-0.01"], "power_price_usd_per_kwh must be >= 0, got -0.01"),
-], ids=["pue", "uptime", "pool-fee", "power-price"])
+    # the bounds are the models' own (MiningSiteInputs' Field), named by the option
+    (["--pue", "0.5"], "--pue must be in [1, 3], got 0.5"),
+    (["--uptime-frac", "1.5"], "--uptime-frac must be in (0, 1], got 1.5"),
+    (["--pool-fee-frac", "1"], "--pool-fee-frac must be in [0, 1), got 1.0"),
+    (["--power-price-usd-per-kwh", "-0.01"], "--power-price-usd-per-kwh must be in [0, 10], got -0.01"),
+    # issue 13 item 6: 1e300 USD/kWh printed a table of inf and exited 0
+    (["--power-price-usd-per-kwh", "1e300"], "--power-price-usd-per-kwh must be in [0, 10], got 1e+300"),
+    (["--pue", "inf"], "--pue must be in [1, 3], got inf"),
+], ids=["pue", "uptime", "pool-fee", "power-price", "power-price-1e300", "pue-inf"])
 def test_demo_bad_option_is_a_message(args, message, tmp_path):
     result = runner.invoke(app, ["demo", *args, "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1
@@ -75,7 +79,7 @@ def test_demo_reads_a_snapshot_file(tmp_path):
      "difficulty.value"),
     (json.dumps({k: v for k, v in _snapshot().items() if k != "btc_price_usd"}), "btc_price_usd"),
     (json.dumps(_snapshot(difficulty={"value": -1, "unit": "-", "as_of": "2025-01-01", "source": "x"})),
-     "difficulty must be > 0, got -1.0"),
+     "snapshot snap.json: difficulty must be in (0, 1e+20], got -1.0"),
 ], ids=["missing-file", "malformed-json", "wrong-type", "missing-field", "absurd-value"])
 def test_demo_bad_snapshot_is_a_message(tmp_path, content, message):
     path = tmp_path / "snap.json"
