@@ -605,7 +605,7 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
                 except (OSError, TimeoutError, ValueError, TypeError) as exc:
                     raise HashleaseError("--scheduler", scheduler, "a Dask scheduler reachable within "
                                          f"{connect_timeout_s:g} s (--connect-timeout-s), as tcp://host:port",
-                                         detail=type(exc).__name__) from None
+                                         detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
                 with client:
                     futures = [client.submit(function, *args(c), pure=False, retries=2) for c in chunks]
                     by_future = dict(zip(futures, chunks))

@@ -219,8 +219,8 @@ def _name_bad_input(staged: Path, shown: str) -> None:
     try:
         base_inputs(staged)
     except m.HashleaseError as exc:
-        raise m.HashleaseError(f"workbook {shown}", "its inputs", "valid", detail=str(exc).replace(
-            f"workbook {staged.name}", f"workbook {shown}")) from None
+        raise m.HashleaseError(f"workbook {shown}", exc.value, exc.accepted, detail=exc.detail,
+                               kind=exc.kind) from None
 
 
 def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: float, pool_fee: float) -> None:
@@ -605,8 +605,9 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
     text = formula if formula.startswith("=") else "=" + formula
     unknown = [name for name in function_names(text) if name.upper() not in table]
     if unknown:
-        raise _fail(m.HashleaseError("formula", formula, "known functions (Excel's and the HL_ functions)",
-                                     detail=f"unknown function {unknown[0]}", kind=m.ErrorKind.VALUE))
+        raise _fail(m.HashleaseError("formula", formula, "a formula using only known functions (Excel's and the "
+                                     "HL_ functions)", detail=f"unknown function {unknown[0]}",
+                                     kind=m.ErrorKind.VALUE))
     with collecting_messages() as messages:
         try:
             compiled = formulas.Parser().ast(normalise_formula(text))[1].compile()
