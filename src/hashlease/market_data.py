@@ -33,6 +33,7 @@ from hashlease import __version__
 from hashlease.atomic import atomic_path
 from hashlease.market import MAX_TEXT_CHARS, MarketSnapshot, MarketValue, bundled_snapshot, clean_text, load_snapshot
 from hashlease.models import HashleaseError
+from pydantic import ValidationError
 
 __all__ = ["FIELDS", "PLAUSIBLE", "Refreshed", "RestSource", "fetch", "validate", "MarketCache"]
 
@@ -322,7 +323,12 @@ class MarketCache:
             out = {}
             for name in FIELDS:
                 if name in raw:
-                    item = MarketValue.model_validate(raw[name])
+                    try:
+                        item = MarketValue.model_validate(raw[name])
+                    except ValidationError as exc:
+                        first = exc.errors()[0]
+                        where = ".".join(str(p) for p in (name, *first["loc"]))
+                        raise ValueError(f"{where}: {first['msg']}") from None
                     bad = validate(name, item.value, item.as_of, today=dt.date.max - dt.timedelta(days=2),
                                    max_age_days=None)
                     if bad:
