@@ -194,8 +194,9 @@ def _expanded_nodes(root) -> int:
 def _load_yaml(text: str, name: str) -> Any:
     import yaml
 
-    loader = _yaml_loader()(text)
+    loader = None
     try:
+        loader = _yaml_loader()(text)  # the reader already refuses some characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -208,7 +209,8 @@ def _load_yaml(text: str, name: str) -> Any:
     except RecursionError:
         raise HashleaseError("scenarios", name, f"YAML nested at most {MAX_YAML_DEPTH} levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
