@@ -1,13 +1,14 @@
 # make demo : create/refresh .venv, install hashlease, run the demo on the bundled market snapshot
 # make test : create/refresh .venv, install hashlease with its test tools, run the tests
 # make bench: create/refresh .venv, run the benchmarks and print a table
+# make fuzz : run the fuzz tests of user files and server answers with 20x the examples CI runs
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean libreoffice
+.PHONY: demo test bench fuzz venv clean libreoffice
 
 venv: $(STAMP)
 
@@ -36,6 +37,11 @@ test: $(STAMP) libreoffice
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# HASHLEASE_FUZZ_EXAMPLES=N runs N/100 x the CI examples (CI: a few hundred in total)
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	HASHLEASE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz_scenarios.py tests/test_fuzz_inputs.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -307,3 +307,117 @@ def test_model_engine_ages_the_fleet_like_the_models(base):
         assert row["lease_npv_usd"] == pytest.approx(result.lease_npv_usd, rel=1e-12)
     plain = m.compare_site(scenario_inputs(base, Scenario("base", ()))).mining_npv_usd
     assert rows[0]["mining_npv_usd"] < plain   # a worn fleet earns less
+
+
+# --- issue 13: untrusted scenario files, scheduler addresses, workers that outlive a killed batch -------------
+
+def test_workers_die_with_a_batch_killed_by_sigkill(tmp_path):
+    """kill -9 of `hashlease batch` left its pool workers running (157 MB each, a minute later): each worker now
+    asks the kernel for SIGKILL when its parent dies, and watches the parent's pid."""
+    import psutil
+
+    scenarios = tmp_path / "many.csv"
+    scenarios.write_text("scenario,market.btc_price_usd\n" + "".join(f"s{i},{60_000 + 1_000 * i}\n" for i in range(12)))
+    batch = subprocess.Popen([sys.executable, "-m", "hashlease.cli", "batch", str(TEMPLATE), str(scenarios),
+                              "-o", str(tmp_path / "out"), "--engine", "workbook", "--workers", "2",
+                              "--chunk-size", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(batch.pid)
+    deadline = time.monotonic() + 120  # a bound so a broken test cannot hang, not a speed requirement
+    workers: list = []
+    while len(workers) < 2 and time.monotonic() < deadline and batch.poll() is None:
+        workers = parent.children(recursive=True)
+        time.sleep(0.1)
+    assert len(workers) >= 2, "the batch never started its workers"
+    batch.send_signal(signal.SIGKILL)
+    batch.wait()
+
+    def alive(process) -> bool:
+        try:
+            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 30
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [w.pid for w in workers if alive(w)]
+    for pid in survivors:  # clean up before failing
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"workers {survivors} outlived the killed batch"
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "garbage", "inproc://x", "tls://127.0.0.1:8786",
+                                     "tcp://127.0.0.1:99999", "tcp://host"],
+                         ids=["nothing-listening", "garbage", "inproc", "tls", "port-too-big", "no-port"])
+def test_a_bad_scheduler_is_a_message_naming_it(tmp_path, address):
+    scenarios = tmp_path / "s.csv"
+    scenarios.write_text("scenario,input,value\nbase,,\n")
+    result = runner.invoke(app, ["batch", str(TEMPLATE), str(scenarios), "-o", str(tmp_path / "out"),
+                                 "--scheduler", address, "--connect-timeout-s", "1"])
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.stderr.split())
+    assert f"--scheduler must be a Dask scheduler" in message and repr(address) in message
+    assert "tcp://host:port" in message and "Traceback" not in result.output
+
+
+def _refused(path, fragment):
+    result = runner.invoke(app, ["batch", str(TEMPLATE), str(path), "-o", str(path.parent / "out")])
+    assert result.exit_code == 1, result.output
+    assert fragment in " ".join(result.stderr.split()) and "Traceback" not in result.output
+    return result
+
+
+def test_a_csv_field_over_the_csv_limit_is_a_message(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("scenario,input,value\nbase,lease.capex_curve," + "x" * 140_000 + "\n")
+    _refused(path, "big.csv line 2 must be well-formed CSV with fields of at most 131,072 characters")
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_built(tmp_path):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(levels) + "\n")  # under 1 KB; 10^9 nodes once expanded
+    assert path.stat().st_size < 1_000
+    _refused(path, "YAML aliases expanding to more than 2,000,000 nodes")
+
+
+def test_yaml_anchors_within_the_limits_still_work(tmp_path):
+    path = tmp_path / "merge.yaml"
+    path.write_text("base: &base {market.btc_price_usd: 60000}\nlate: {<<: *base, lease.delay_months: 6}\n")
+    assert load_scenarios(path)[1] == Scenario("late", (("market.btc_price_usd", 60000), ("lease.delay_months", 6)))
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("a: &a [*a]\n", "YAML aliases expanding"),
+    ("[" * 5_000 + "]" * 5_000 + "\n", "YAML nested deeper than 50 levels"),
+], ids=["recursive-alias", "deep-nesting"])
+def test_recursive_and_deep_yaml_is_refused(tmp_path, text, fragment):
+    path = tmp_path / "odd.yaml"
+    path.write_text(text)
+    with pytest.raises(HashleaseError, match=fragment):
+        load_scenarios(path)
+
+
+def test_scenario_files_beyond_the_stated_sizes_are_refused(tmp_path, monkeypatch):
+    import hashlease.batch as batch_module
+
+    path = tmp_path / "s.csv"
+    path.write_text("scenario,input,value\n" + "".join(f"s{i},,\n" for i in range(5)))
+    monkeypatch.setattr(batch_module, "MAX_SCENARIOS", 4)
+    with pytest.raises(HashleaseError, match="scenarios must be at most 4, got '5 in s.csv'"):
+        load_scenarios(path)
+    monkeypatch.setattr(batch_module, "MAX_SCENARIO_BYTES", 10)
+    with pytest.raises(HashleaseError, match="<= 10 bytes for a CSV file"):
+        load_scenarios(path)
+
+
+@pytest.mark.parametrize("target", ["file-as-folder", "proc", "long-name", "directory"])
+def test_unwritable_outdir_is_a_message(tmp_path, target):
+    scenarios = tmp_path / "s.csv"
+    scenarios.write_text("scenario,input,value\nbase,,\n")
+    out = {"file-as-folder": scenarios / "out", "proc": Path("/proc/out"), "long-name": tmp_path / ("x" * 300),
+           "directory": scenarios}[target]
+    result = runner.invoke(app, ["batch", str(TEMPLATE), str(scenarios), "-o", str(out)])
+    assert result.exit_code == 1 and "--output must be a writable directory path" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output and scenarios.read_text() == "scenario,input,value\nbase,,\n"

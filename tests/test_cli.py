@@ -1,6 +1,7 @@
 """The hashlease command: demo output, and bad input as a message (exit 1), never a traceback."""
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -37,11 +38,15 @@ def test_demo_power_price_changes_breakeven_btc_price(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--pue", "0.5"], "pue must be >= 1, got 0.5"),
-    (["--uptime-frac", "1.5"], "uptime_frac must be in (0, 1], got 1.5"),
-    (["--pool-fee-frac", "1"], "pool_fee_frac must be in [0, 1), got 1.0"),
-    (["--power-price-usd-per-kwh", "-0.01"], "power_price_usd_per_kwh must be >= 0, got -0.01"),
-], ids=["pue", "uptime", "pool-fee", "power-price"])
+    # the bounds are the models' own (MiningSiteInputs' Field), named by the option
+    (["--pue", "0.5"], "--pue must be in [1, 3], got 0.5"),
+    (["--uptime-frac", "1.5"], "--uptime-frac must be in (0, 1], got 1.5"),
+    (["--pool-fee-frac", "1"], "--pool-fee-frac must be in [0, 1), got 1.0"),
+    (["--power-price-usd-per-kwh", "-0.01"], "--power-price-usd-per-kwh must be in [0, 10], got -0.01"),
+    # issue 13 item 6: 1e300 USD/kWh printed a table of inf and exited 0
+    (["--power-price-usd-per-kwh", "1e300"], "--power-price-usd-per-kwh must be in [0, 10], got 1e+300"),
+    (["--pue", "inf"], "--pue must be in [1, 3], got inf"),
+], ids=["pue", "uptime", "pool-fee", "power-price", "power-price-1e300", "pue-inf"])
 def test_demo_bad_option_is_a_message(args, message, tmp_path):
     result = runner.invoke(app, ["demo", *args, "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1
@@ -75,7 +80,7 @@ def test_demo_reads_a_snapshot_file(tmp_path):
      "difficulty.value"),
     (json.dumps({k: v for k, v in _snapshot().items() if k != "btc_price_usd"}), "btc_price_usd"),
     (json.dumps(_snapshot(difficulty={"value": -1, "unit": "-", "as_of": "2025-01-01", "source": "x"})),
-     "difficulty must be > 0, got -1.0"),
+     "snapshot snap.json: difficulty must be in (0, 1e+20], got -1.0"),
 ], ids=["missing-file", "malformed-json", "wrong-type", "missing-field", "absurd-value"])
 def test_demo_bad_snapshot_is_a_message(tmp_path, content, message):
     path = tmp_path / "snap.json"
@@ -133,3 +138,141 @@ def test_demo_without_a_declared_name_is_a_message(tmp_path):
     _moved_name(template, moved, "lease_npv_usd", "Comparison!$Z$99")  # an empty cell: no value
     result = runner.invoke(app, ["demo", "--workbook", str(moved), "-o", str(tmp_path / "b.xlsx")])
     assert result.exit_code == 1 and "lease_npv_usd" in result.stderr and "Traceback" not in result.output
+
+
+# --- issue 13 ------------------------------------------------------------------------------------------------
+from pathlib import Path  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "hashlease.xlsx"
+
+
+def test_demo_uses_the_given_snapshot_in_the_workbook_too(tmp_path):
+    # item 10: the panel showed the snapshot's hashprice, the decision table the bundled market's.
+    # domain.md §1.2: D = 1e14, P = $100,000, R = 3.125, no fees -> $62.86/PH/day; after the halving half: $31.43
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(_snapshot()))
+    out = tmp_path / "demo.xlsx"
+    result = runner.invoke(app, ["demo", "--snapshot", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "Hashprice now / after the next halving" in x)
+    assert "62.86 / 31.43 USD/PH/day" in line
+    from hashlease.workbook import contract
+
+    names = contract.defined_names(out)
+    sheet, ref = contract.resolve(names, "market_btc_price_usd")
+    assert openpyxl.load_workbook(out)[sheet][ref.replace("$", "")].value == 100_000
+
+
+def _edited(tmp_path, name, value, file="edited.xlsx"):
+    from hashlease.workbook import contract
+
+    names = contract.defined_names(TEMPLATE)
+    sheet, ref = contract.input_cell(names, name) if "." in name else contract.resolve(names, name)
+    book = openpyxl.load_workbook(TEMPLATE)
+    book[sheet][ref.replace("$", "")] = value
+    path = tmp_path / file
+    book.save(path)
+    return path
+
+
+def test_demo_with_text_in_a_numeric_input_names_the_input(tmp_path):
+    # item 20: "Unknown format code 'f'" traceback
+    path = _edited(tmp_path, "mining.power_price_usd_per_kwh", "cheap")
+    result = runner.invoke(app, ["demo", "--workbook", str(path), "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = " ".join(result.stderr.split())
+    assert "workbook edited.xlsx" in message and "power_price_usd_per_kwh must be a number, got 'cheap'" in message
+
+
+def test_eval_of_an_unknown_function_is_a_message():
+    # item 20: DispatcherError traceback
+    result = runner.invoke(app, ["eval", "=FOOBAR(1)"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "unknown function FOOBAR" in " ".join(result.stderr.split())
+
+
+def test_demo_and_refresh_refuse_cycles_unless_allowed(tmp_path):
+    # item 25: demo and refresh wrote workbooks with circular references without a word
+    from hashlease.workbook import contract
+
+    book = openpyxl.load_workbook(TEMPLATE)
+    book.create_sheet("Loop")["A1"], book["Loop"]["A2"] = "=A2+1", "=A1+1"
+    cyclic = tmp_path / "cyclic.xlsx"
+    book.save(cyclic)
+    assert contract.defined_names(cyclic)
+    for command in (["demo", "--workbook", str(cyclic), "-o", str(tmp_path / "d.xlsx")],
+                    ["refresh", str(cyclic), "-o", str(tmp_path / "r.xlsx"), "--cache", str(tmp_path / "c.json")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1, result.output
+        message = " ".join(result.stderr.split())
+        assert "circular reference through Loop!A1" in message and "--allow-errors" in message
+        assert not (tmp_path / "d.xlsx").exists() and not (tmp_path / "r.xlsx").exists()
+    allowed = runner.invoke(app, ["refresh", str(cyclic), "-o", str(tmp_path / "r.xlsx"), "--allow-errors",
+                                  "--cache", str(tmp_path / "c.json")])
+    assert allowed.exit_code == 0 and (tmp_path / "r.xlsx").exists()
+
+
+def _unwritable(tmp_path, kind):
+    existing = tmp_path / "in.xlsx"
+    existing.write_bytes(TEMPLATE.read_bytes())
+    return {"inside-a-file": existing / "out.xlsx", "proc": Path("/proc/out.xlsx"),
+            "long-name": tmp_path / ("x" * 300 + ".xlsx"), "directory": tmp_path}[kind]
+
+
+@pytest.mark.parametrize("kind", ["inside-a-file", "proc", "long-name", "directory"])
+@pytest.mark.parametrize("command", ["recalc", "template", "demo", "refresh", "curtail"])
+def test_an_unwritable_output_is_a_message_for_every_command(tmp_path, command, kind):
+    # item 14: tracebacks from recalc, template, demo and refresh (curtail already answered)
+    out = _unwritable(tmp_path, kind)
+    before = TEMPLATE.read_bytes()
+    curve = tmp_path / "curve.csv"
+    curve.write_text("timestamp,price_usd_per_mwh\n2026-01-01T00:00Z,30\n2026-01-01T01:00Z,40\n")
+    args = {"recalc": ["recalc", str(tmp_path / "in.xlsx"), "-o", str(out)],
+            "template": ["template", "-o", str(out)],
+            "demo": ["demo", "-o", str(out)],
+            "refresh": ["refresh", str(tmp_path / "in.xlsx"), "-o", str(out), "--cache", str(tmp_path / "c.json")],
+            "curtail": ["curtail", str(curve), "--threshold-usd-per-mwh", "35", "-o", str(out)]}[command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "--output must be a" in " ".join(result.stderr.split()) and "Traceback" not in result.output
+    assert (tmp_path / "in.xlsx").read_bytes() == before
+
+
+def test_a_directory_as_input_is_not_called_missing(tmp_path):
+    for args in (["recalc", str(tmp_path), "-o", str(tmp_path / "o.xlsx")],
+                 ["refresh", str(tmp_path), "-o", str(tmp_path / "o.xlsx")],
+                 ["batch", str(tmp_path), str(tmp_path), "-o", str(tmp_path / "out")],
+                 ["demo", "--workbook", str(tmp_path), "-o", str(tmp_path / "o.xlsx")],
+                 ["demo", "--snapshot", str(tmp_path), "-o", str(tmp_path / "o.xlsx")]):
+        result = runner.invoke(app, args)
+        message = " ".join(result.stderr.split())
+        assert result.exit_code == 1 and "not a directory" in message and "missing" not in message, (args, message)
+
+
+def test_in_place_on_a_symlink_updates_the_file_it_points_to(tmp_path):
+    real = tmp_path / "real.xlsx"
+    real.write_bytes(TEMPLATE.read_bytes())
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    before = real.read_bytes()
+    result = runner.invoke(app, ["recalc", str(link), "--in-place"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real and real.read_bytes() != before
+
+
+def test_template_writes_with_the_umask_s_mode_and_refuses_a_negative_difficulty(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["template", "-o", str(tmp_path / "t.xlsx")])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t.xlsx").stat().st_mode & 0o777 == 0o644  # 0o666 & ~0o022; mkstemp alone gives 0o600
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(_snapshot(difficulty={"value": -5, "unit": "-", "as_of": "2025-01-01",
+                                                     "source": "x"})))
+    refused = runner.invoke(app, ["template", "-o", str(tmp_path / "u.xlsx"), "--snapshot", str(snap)])
+    assert refused.exit_code == 1 and not (tmp_path / "u.xlsx").exists()
+    assert "difficulty must be in (0, 1e+20], got -5.0" in " ".join(refused.stderr.split())

@@ -95,8 +95,20 @@ def test_curtail_at_the_breakeven_of_a_hashprice(tmp_path):
     (["--threshold-usd-per-mwh", "1", "--hashprice-usd-per-ph-day", "50"], "one or the other"),
     (["--hashprice-usd-per-ph-day", "50"], "--efficiency-j-per-th"),
     (["--threshold-usd-per-mwh", "100", "--efficiency-j-per-th", "17.5"], "--efficiency-j-per-th must be left out"),
-    (["--threshold-usd-per-mwh", "100", "--credit-usd-per-mwh", "-1"], "credit_usd_per_mwh_curtailed"),
-])
+    (["--threshold-usd-per-mwh", "100", "--credit-usd-per-mwh", "-1"],
+     "--credit-usd-per-mwh must be in [0, 1,000,000], got -1.0"),
+    # issue 13 item 6: a credit of 1e308 printed "credits inf"
+    (["--threshold-usd-per-mwh", "100", "--credit-usd-per-mwh", "1e308"],
+     "--credit-usd-per-mwh must be in [0, 1,000,000], got 1e+308"),
+    (["--hashprice-usd-per-ph-day", "1e300", "--efficiency-j-per-th", "17.5"], "--hashprice-usd-per-ph-day"),
+    # item 27: --pue and --pool-fee-frac only set the break-even; with a cap they were silently ignored
+    (["--threshold-usd-per-mwh", "100", "--pue", "1.3"], "--pue must be left out with --threshold-usd-per-mwh"),
+    (["--threshold-usd-per-mwh", "100", "--pool-fee-frac", "0.02"], "--pool-fee-frac must be left out"),
+    (["--hashprice-usd-per-ph-day", "50", "--efficiency-j-per-th", "17.5", "--pue", "9"],
+     "--pue must be in [1, 3], got 9.0"),
+    (["--threshold-usd-per-mwh", "100", "--interval-hours", "0"], "--interval-hours must be in (0, 24], got 0.0"),
+], ids=["none", "both", "no-efficiency", "efficiency-with-cap", "negative-credit", "credit-1e308",
+        "hashprice-1e300", "pue-with-cap", "fee-with-cap", "pue-out-of-range", "interval-zero"])
 def test_curtail_refuses_bad_options_without_a_traceback(tmp_path, extra, message):
     result = runner.invoke(app, ["curtail", str(_hourly(tmp_path)), *extra])
     assert result.exit_code == 1
@@ -138,3 +150,65 @@ def test_curtail_output_keeps_the_mode_of_the_file_it_replaces_and_bad_paths_are
     result = runner.invoke(app, ["curtail", str(_hourly(tmp_path)), "--threshold-usd-per-mwh", "100",
                                  "-o", str(out / "inside.csv")])
     assert result.exit_code == 1 and "--output" in result.output and "Traceback" not in result.output
+
+
+def test_pue_is_used_for_the_break_even(tmp_path):
+    # S21 at 17.5 J/TH and 54.3 USD/PH/day: 1000 x 54.3 / (24 x 17.5) = 129.29 USD/MWh; at PUE 1.25, / 1.25 = 103.43
+    path = str(_hourly(tmp_path))
+    plain = runner.invoke(app, ["curtail", path, "--hashprice-usd-per-ph-day", "54.3", "--efficiency-j-per-th", "17.5"])
+    site = runner.invoke(app, ["curtail", path, "--hashprice-usd-per-ph-day", "54.3", "--efficiency-j-per-th", "17.5",
+                               "--pue", "1.25"])
+    assert plain.exit_code == 0 and site.exit_code == 0, site.output
+    assert "at 129.29 USD/MWh" in " ".join(plain.stdout.split())
+    assert "at 103.43 USD/MWh" in " ".join(site.stdout.split())
+
+
+def _yearly(tmp_path):
+    return _curve(tmp_path, ["2025-01-01T00:00Z,30\n", "2026-01-01T00:00Z,40\n"], name="yearly.csv")
+
+
+def test_rows_a_year_apart_are_refused_not_read_as_8760_hour_months(tmp_path):
+    # issue 13 item 9: one row per year made a month of 8,760 hours at 100% uptime
+    result = runner.invoke(app, ["curtail", str(_yearly(tmp_path)), "--threshold-usd-per-mwh", "50"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = " ".join(result.stderr.split())
+    assert "yearly.csv spacing must be at most 1 h" in message and "--interval-hours" in message
+    coarse = runner.invoke(app, ["curtail", str(_yearly(tmp_path)), "--threshold-usd-per-mwh", "50",
+                                 "--interval-hours", "24"])
+    assert coarse.exit_code == 1 and "at most 24 h" in " ".join(coarse.stderr.split())
+
+
+def test_a_daily_curve_needs_its_interval_and_then_fills_months_exactly(tmp_path):
+    # 59 days from 1 Jan: January 31 x 24 = 744 h, February 28 x 24 = 672 h, never more than the month has
+    days = np.datetime64("2026-01-01", "D") + np.arange(59)
+    path = _curve(tmp_path, [f"{d}T00:00Z,{30 + i % 5}\n" for i, d in enumerate(days)], name="daily.csv")
+    refused = runner.invoke(app, ["curtail", str(path), "--threshold-usd-per-mwh", "50"])
+    assert refused.exit_code == 1 and "--interval-hours" in refused.stderr
+    out = tmp_path / "monthly.csv"
+    result = runner.invoke(app, ["curtail", str(path), "--threshold-usd-per-mwh", "50", "--interval-hours", "24",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [float(r["hours"]) for r in csv.DictReader(out.read_text().splitlines())] == [744.0, 672.0]
+
+
+def test_a_spacing_that_does_not_divide_a_day_is_refused(tmp_path):
+    # 7-hour rows: 107 rows in 31 days is 749 h, more than January's 744
+    hours = np.datetime64("2026-01-01T00", "h") + 7 * np.arange(120)
+    path = _curve(tmp_path, [f"{h}:00Z,30\n" for h in hours], name="seven.csv")
+    with pytest.raises(HashleaseError, match="divides a day"):
+        load_price_curve(path, interval_hours=8)
+
+
+def test_months_with_more_hours_than_the_calendar_are_refused():
+    from hashlease.models import MonthlyPower
+    from hashlease.power_curve import check_monthly_hours
+
+    month = MonthlyPower(np.array(["2026-02"], dtype="datetime64[M]"), np.array([700.0]), np.array([700.0]),
+                         np.array([1.0]), np.array([1.0]), np.array([1.0]), np.array([0.0]))
+    with pytest.raises(HashleaseError, match="at most the 672 h the month has"):  # 28 x 24
+        check_monthly_hours(month)
+
+
+def test_a_directory_as_curve_is_named_as_such(tmp_path):
+    result = runner.invoke(app, ["curtail", str(tmp_path), "--threshold-usd-per-mwh", "50"])
+    assert result.exit_code == 1 and "not a directory" in result.stderr and "Traceback" not in result.output

@@ -50,6 +50,18 @@ class _Handler(BaseHTTPRequestHandler):
         if callable(route):
             route = route(self.path)
         status, body, delay = route
+        if status == "drip":  # a server that sends one byte every `delay` seconds, for ever
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(10**9))
+                self.end_headers()
+                while True:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(delay)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         if delay:
             time.sleep(delay)
         payload = body if isinstance(body, bytes) else (json.dumps(body) if not isinstance(body, str) else body).encode()
@@ -203,3 +215,85 @@ def test_unknown_source_is_refused(tmp_path):
     result, out = _refresh("ftp://example", tmp_path)
     assert result.exit_code == 1 and "--source must be 'bundled', an http(s) URL" in " ".join(result.stderr.split())
     assert not out.exists()
+
+
+# --- issue 13 --------------------------------------------------------------------------------------------------
+
+def test_a_dripping_server_cannot_outlive_the_refresh_deadline(server, tmp_path):
+    """Item 16: one byte every 0.3 s outlived --timeout-s 2 --retries 0 (httpx's timeouts are per read). The
+    refresh now ends at its deadline; the subprocess timeout only stops a regression from hanging the suite."""
+    import subprocess
+    import sys
+
+    url, handler = server
+    _good(handler.routes)
+    handler.routes["/api/v1/prices"] = ("drip", b"", 0.3)
+    out = tmp_path / "out.xlsx"
+    env = {**__import__("os").environ, "HASHLEASE_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "hashlease.cli", "refresh", str(TEMPLATE), "-o", str(out),
+                           "--source", url, "--timeout-s", "2", "--retries", "0", "--deadline-s", "3"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "deadline of 3 s passed" in " ".join(done.stderr.split())
+    assert _market(out)["BTC price"][2].startswith("STALE")
+
+
+@pytest.mark.parametrize(("tip", "expected"), [("\u00b9\u00b2\u00b3", None), ("\u0669\u0662\u0665\u0660\u0660\u0660", None),
+                                                ("925000.0", 925_000), ("925000", 925_000), ("9.25e5", 925_000)],
+                         ids=["superscripts", "arabic-indic", "whole-float", "digits", "exponent"])
+def test_block_height_only_from_ascii_digits_or_whole_json_numbers(server, tmp_path, tip, expected):
+    # item 17: '\u00b9\u00b2\u00b3'.isdigit() is True and int() of it raised ValueError: a traceback
+    url, handler = server
+    _good(handler.routes)
+    handler.routes["/api/blocks/tip/height"] = (200, tip.encode(), 0)
+    result, out = _refresh(url, tmp_path)
+    assert result.exit_code == 0, result.output
+    value, _, status = _market(out)["Block height"]
+    if expected is None:
+        assert status.startswith("STALE") and "not a number" in status
+    else:
+        assert value == expected and status == "fresh"
+
+
+def test_control_characters_from_the_api_never_reach_the_cache_or_the_workbook(server, tmp_path, cache_dir):
+    # item 15: a block height of "x\x01y" was put in the difficulty's source, cached, then crashed every write
+    url, handler = server
+    _good(handler.routes)
+    blocks = _blocks(925_000, 15)
+    blocks[0]["height"] = "x\x01y"
+    handler.routes["/api/v1/blocks"] = (200, blocks, 0)
+    handler.routes["/api/blocks/tip/height"] = (200, "x\x01y", 0)
+    result, out = _refresh(url, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "\x01" not in (cache_dir / "market.json").read_text() and "\\u0001" not in (cache_dir / "market.json").read_text()
+    for route in list(handler.routes):
+        handler.routes[route] = (500, "down", 0)
+    again, out = _refresh(url, tmp_path, "--retries", "0")
+    assert again.exit_code == 0, again.output
+    assert _market(out)["Difficulty"][0] == 109.1e12  # the cached good value, now safe to write
+
+
+def test_a_poisoned_cache_on_disk_is_refused_with_a_message_and_ignored(server, tmp_path, cache_dir):
+    url, handler = server
+    for route in ("/api/v1/blocks", "/api/blocks/tip/height", "/api/v1/prices"):
+        handler.routes[route] = (500, "down", 0)
+    cache_dir.mkdir(parents=True)
+    poisoned = {"difficulty": {"value": 109e12, "unit": "unitless", "as_of": "2026-01-01",
+                               "source": "api (block x\x01y)"}}
+    (cache_dir / "market.json").write_text(json.dumps(poisoned))
+    result, out = _refresh(url, tmp_path, "--retries", "0", "--max-age-days", "100000")
+    assert result.exit_code == 0, result.output
+    message = " ".join(result.stderr.split())
+    assert "market.json refused and ignored" in message and "control characters" in message
+    assert _market(out)["Difficulty"][0] == 108.52e12  # the workbook's own value, not the poisoned cache's
+
+
+def test_source_text_is_capped_at_excel_s_cell_limit(tmp_path):
+    # item 15: a 100,000-character source string was written into Market!E3
+    csv_file = tmp_path / "market.csv"
+    csv_file.write_text("field,value,unit,as_of,source\n"
+                        f"difficulty,110000000000000,unitless,{dt.date.today()},{'s' * 100_000}\n")
+    result, out = _refresh(str(csv_file), tmp_path)
+    assert result.exit_code == 0, result.output
+    source = openpyxl.load_workbook(out)["Market"]["E3"].value
+    assert len(source) == 32_767

@@ -11,18 +11,27 @@ Two engines:
 Chunks run on a local process pool, or on a Dask cluster (``scheduler="tcp://host:port"``). Results are appended
 to ``OUTDIR/results.jsonl`` as chunks finish, so an interrupted batch keeps what is done and ``resume`` skips it;
 a failing scenario fails alone, with its error. The summary is written as CSV and Parquet.
+
+Scenario files are untrusted input and bounded: at most :data:`MAX_SCENARIO_BYTES` (CSV) or
+:data:`MAX_YAML_BYTES` (YAML), :data:`MAX_SCENARIOS` scenarios, CSV fields of at most 131,072 characters, and
+YAML whose aliases would expand to at most :data:`MAX_YAML_NODES` nodes (alias bombs are refused before they
+are built). Local workers die with the batch, even when it is killed (``SIGKILL``): see :func:`_worker_start`.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import io
 import json
 import math
 import os
 import re
 import shutil
+import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -33,7 +42,20 @@ from hashlease import models as m
 from hashlease.models import HashleaseError
 from hashlease.workbook import contract
 
-__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch"]
+__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch",
+           "check_scheduler", "MAX_SCENARIO_BYTES", "MAX_YAML_BYTES", "MAX_SCENARIOS", "MAX_YAML_NODES"]
+
+#: Largest CSV scenario file read (about a million one-override rows). [bytes]
+MAX_SCENARIO_BYTES = 64_000_000
+#: Largest YAML scenario file read (YAML parses about 100x slower than CSV). [bytes]
+MAX_YAML_BYTES = 4_000_000
+#: Most scenarios in one file.
+MAX_SCENARIOS = 1_000_000
+#: Most YAML nodes once every alias is expanded (a scenario has tens of nodes).
+MAX_YAML_NODES = 2_000_000
+#: Most nesting in a YAML file (scenario values are flat: name -> input -> value).
+MAX_YAML_DEPTH = 50
+_SCHEDULER = re.compile(r"^tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))(?::([0-9]{1,5}))$")
 
 #: Summary outputs, in order: name (with unit) -> its declaration in the workbook contract (each is a defined
 #: name of the template, read by name; see :mod:`hashlease.workbook.contract`).
@@ -103,14 +125,111 @@ def _check_name(name: Any, where: str, seen: dict[str, str] | None = None, *, me
     return name
 
 
+def check_scheduler(address: str) -> str:
+    """Refuse a Dask scheduler address other than ``tcp://host:port`` (port 1 to 65535), naming it.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    match = _SCHEDULER.match(address.strip()) if isinstance(address, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 65_535:
+        raise HashleaseError("--scheduler", address, "a Dask scheduler address tcp://host:port (port 1 to 65535), "
+                             "such as tcp://10.0.0.5:8786", kind=m.ErrorKind.VALUE)
+    return address.strip()
+
+
+def _yaml_loader():
+    """A safe YAML loader that refuses, before building anything, documents nested deeper than
+    :data:`MAX_YAML_DEPTH` or whose aliases would expand beyond :data:`MAX_YAML_NODES` nodes (alias bombs)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise HashleaseError("scenarios", f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                         "flat scenarios: name -> input -> value")
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return Loader
+
+
+def _expanded_nodes(root) -> int:
+    """Nodes of a composed YAML document once aliases are expanded (shared nodes counted each time they are
+    used), without expanding anything; a recursive alias counts as too many."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    pending = [(root, False)]
+    active: set[int] = set()
+    while pending:
+        node, done = pending.pop()
+        key = id(node)
+        children = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            active.discard(key)
+            sizes[key] = min(1 + sum(sizes[id(c)] for c in children), MAX_YAML_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return MAX_YAML_NODES + 1  # an alias inside its own anchor
+        active.add(key)
+        pending.append((node, True))
+        pending.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _load_yaml(text: str, name: str) -> Any:
+    import yaml
+
+    loader = None
+    try:
+        loader = _yaml_loader()(text)  # the reader already refuses some characters here
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_nodes(node) > MAX_YAML_NODES:
+            raise HashleaseError("scenarios", f"{name}: YAML aliases expanding to more than {MAX_YAML_NODES:,} "
+                                 "nodes", "a scenario file without alias bombs (write the values out)")
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise HashleaseError("scenarios", name, "valid YAML", detail=str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise HashleaseError("scenarios", name, f"YAML nested at most {MAX_YAML_DEPTH} levels") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a CSV (long: scenario,input,value; or wide: scenario,<input>,...) or YAML file.
 
     YAML is a mapping {scenario: {input: value}} or a list of {name: ..., overrides: {...}}. In the long CSV a
-    scenario spans several rows; everywhere else a name appears once.
+    scenario spans several rows; everywhere else a name appears once. Files are bounded (see the module
+    docstring): what is beyond is refused with a message, before it is parsed.
     """
     path = Path(path)
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
+    limit = MAX_YAML_BYTES if is_yaml else MAX_SCENARIO_BYTES
     try:
+        if path.is_dir():
+            raise HashleaseError("scenarios", str(path), "a CSV or YAML file, not a directory", kind=m.ErrorKind.VALUE)
+        size = path.stat().st_size
+        if size > limit:
+            raise HashleaseError("scenarios", f"{path.name} of {size:,} bytes", f"<= {limit:,} bytes for a "
+                                 f"{'YAML' if is_yaml else 'CSV'} file (split it, or use CSV)")
         text = path.read_text("utf-8-sig")  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise HashleaseError("scenarios", str(path), "a readable UTF-8 CSV or YAML file", detail=str(exc)) from None
@@ -136,33 +255,36 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         if value is not None or raw is None:  # an empty cell keeps the template's value; YAML null clears it
             scenario[key] = value
 
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise HashleaseError("scenarios", path.name, "valid YAML", detail=str(exc).splitlines()[0]) from None
+    if is_yaml:
+        data = _load_yaml(text, path.name)
+        if isinstance(data, (dict, list)) and len(data) > MAX_SCENARIOS:
+            raise HashleaseError("scenarios", f"{len(data):,} in {path.name}", f"at most {MAX_SCENARIOS:,}")
         if isinstance(data, dict):
             items = list(data.items())
         elif isinstance(data, list):
             items = []
             for number, item in enumerate(data, start=1):
                 if not isinstance(item, dict) or "name" not in item:
-                    raise HashleaseError(f"scenario {number} in {path.name}", item, "a mapping with a name and "
-                                         "overrides")
+                    raise HashleaseError(f"scenario {number} in {path.name}", type(item).__name__, "a mapping "
+                                         "with a name and overrides")
                 items.append((item["name"], item.get("overrides") or {}))
         else:
             raise HashleaseError("scenarios", path.name, "a mapping of scenario -> overrides, or a list")
         for name, overrides in items:
             if not isinstance(overrides, dict):
-                raise HashleaseError(f"scenario {name}", overrides, "a mapping of input -> value")
+                raise HashleaseError(f"scenario {str(name)[:100]}", type(overrides).__name__,
+                                     "a mapping of input -> value")
             name = _check_name(name, path.name, seen, merge=False)
             order[name] = {}
             for key, value in overrides.items():
                 put(name, key, value, f"{name}.{key}")
     elif path.suffix.lower() == ".csv":
-        rows = list(csv.reader(text.splitlines()))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # a field over 131,072 characters, a NUL byte...
+            raise HashleaseError(f"{path.name} line {reader.line_num}", "unreadable CSV", "well-formed CSV with "
+                                 f"fields of at most {csv.field_size_limit():,} characters", detail=str(exc)) from None
         if not rows:
             raise HashleaseError("scenarios", path.name, "a header row and at least one scenario")
         header = [h.strip() for h in rows[0]]
@@ -197,6 +319,8 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
         raise HashleaseError("scenarios", path.name, "a .csv, .yaml or .yml file")
     if not order:
         raise HashleaseError("scenarios", path.name, "at least one scenario")
+    if len(order) > MAX_SCENARIOS:
+        raise HashleaseError("scenarios", f"{len(order):,} in {path.name}", f"at most {MAX_SCENARIOS:,}")
     return [Scenario(name, tuple(overrides.items()), failed.get(name)) for name, overrides in order.items()]
 
 
@@ -387,6 +511,35 @@ def safe_path(root: Path, name: str) -> Path:
 
 # --- running --------------------------------------------------------------------------------------------
 
+def _worker_start(parent_pid: int) -> None:
+    """Initializer of each local worker process: die with the batch, even if it is killed with SIGKILL.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``); everywhere a
+    daemon thread also watches the parent's pid and ends the worker once the parent is gone (a fallback for other
+    systems, and for a parent that died before the ``prctl``).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends the worker
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the prctl took effect
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="hashlease-parent-watchdog", daemon=True).start()
+
+
 def _chunks(items: Sequence[Scenario], size: int) -> list[list[Scenario]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
@@ -394,8 +547,14 @@ def _chunks(items: Sequence[Scenario], size: int) -> list[list[Scenario]]:
 def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, engine: str = "model",
               scheduler: str | None = None, workers: int | None = None, resume: bool = False,
               keep_workbooks: bool = False, chunk_size: int | None = None, phased: bool = False,
-              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Run ``scenarios`` and write OUTDIR/results.jsonl, summary.csv and summary.parquet; returns a report."""
+              progress: Callable[[int, int], None] | None = None, connect_timeout_s: float = 10.0) -> dict[str, Any]:
+    """Run ``scenarios`` and write OUTDIR/results.jsonl, summary.csv and summary.parquet; returns a report.
+
+    With ``scheduler`` (``tcp://host:port``, see :func:`check_scheduler`), a cluster not reached within
+    ``connect_timeout_s`` is a :class:`HashleaseError` naming the address.
+    """
+    if scheduler:
+        scheduler = check_scheduler(scheduler)
     outdir.mkdir(parents=True, exist_ok=True)
     journal = outdir / "results.jsonl"
     done: dict[str, dict[str, Any]] = {}
@@ -443,7 +602,13 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
             if scheduler:
                 from distributed import Client, as_completed
 
-                with Client(scheduler, timeout="30s") as client:
+                try:
+                    client = Client(scheduler, timeout=f"{connect_timeout_s}s")
+                except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                    raise HashleaseError("--scheduler", scheduler, "a Dask scheduler reachable within "
+                                         f"{connect_timeout_s:g} s (--connect-timeout-s), as tcp://host:port",
+                                         detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
+                with client:
                     futures = [client.submit(function, *args(c), pure=False, retries=2) for c in chunks]
                     by_future = dict(zip(futures, chunks))
                     try:
@@ -456,7 +621,8 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
                 for chunk in chunks:
                     record(_result_or_isolate(lambda c=chunk: function(*args(c)), function, args, chunk))
             else:
-                with cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+                with cf.ProcessPoolExecutor(max_workers=workers or os.cpu_count(), initializer=_worker_start,
+                                            initargs=(os.getpid(),)) as pool:
                     futures = {pool.submit(function, *args(c)): c for c in chunks}
                     try:
                         for future in cf.as_completed(futures):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -32,6 +35,87 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+#: Longest name of one file or folder on the file systems we write to. [bytes]
+NAME_MAX_BYTES = 255
+
+
+def _input_file(path: Path, arg: str) -> Path:
+    """Refuse an input that is a directory or does not exist, naming the argument (``check_xlsx`` would only
+    say "missing")."""
+    try:
+        if path.is_dir():
+            raise m.HashleaseError(arg, str(path), "a file, not a directory", kind=m.ErrorKind.VALUE)
+        if not path.is_file():
+            raise m.HashleaseError(arg, str(path), "an existing file", detail="no such file",
+                                   kind=m.ErrorKind.VALUE)
+    except OSError as exc:
+        raise m.HashleaseError(arg, str(path), "a readable file path", detail=exc.strerror) from None
+    return path
+
+
+def _output_path(path: Path, arg: str = "--output", *, directory: bool = False) -> Path:
+    """Refuse, before any work, an output that cannot be written: a directory where a file is wanted (or the
+    reverse), a name longer than the file system allows, a folder that is a file, or one we may not write to."""
+    what = "a writable directory path" if directory else "a writable file path"
+    try:
+        for part in path.parts:
+            if len(os.fsencode(part)) > NAME_MAX_BYTES:
+                raise m.HashleaseError(arg, str(path), what, detail=f"a name in it is longer than "
+                                       f"{NAME_MAX_BYTES} bytes", kind=m.ErrorKind.VALUE)
+        if directory and path.exists() and not path.is_dir():
+            raise m.HashleaseError(arg, str(path), what, detail="it is a file", kind=m.ErrorKind.VALUE)
+        if not directory and path.is_dir():
+            raise m.HashleaseError(arg, str(path), "a file path, not a directory", kind=m.ErrorKind.VALUE)
+        folder = (path if directory else path.parent).absolute()
+        while not folder.exists() and not folder.is_symlink():
+            folder = folder.parent
+        if not folder.is_dir():
+            raise m.HashleaseError(arg, str(path), what, detail=f"{folder} is not a folder", kind=m.ErrorKind.VALUE)
+        handle, probe = tempfile.mkstemp(prefix=".hashlease-probe-", dir=folder)  # os.access is True for root
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise m.HashleaseError(arg, str(path), what, detail=exc.strerror or str(exc)) from None
+    return path
+
+
+@contextlib.contextmanager
+def _writing(path: Path, arg: str = "--output"):
+    """Turn a failed write to ``path`` (disk full, permissions changed since the check) into a message."""
+    try:
+        yield
+    except OSError as exc:
+        raise m.HashleaseError(arg, str(path), "a writable path", detail=exc.strerror or str(exc)) from None
+
+
+def _number_option(option: str, value: float, schema: type, field: str) -> float:
+    """``value`` of a command-line option, within the bounds the model's field states (its one statement)."""
+    from hashlease.models._validate import check_range
+    from hashlease.models.assumption_blocks import field_bounds
+
+    bounds = field_bounds(schema, field)
+    limits = {}
+    if bounds.low is not None:
+        limits["ge" if bounds.low_inclusive else "gt"] = bounds.low
+    if bounds.high is not None:
+        limits["le" if bounds.high_inclusive else "lt"] = bounds.high
+    return float(check_range(option, value, **limits))
+
+
+def _check_recalculation(result, allow_errors: bool, workbook: str) -> None:
+    """The one policy for recalculated workbooks (recalc, refresh, demo): unsupported functions and circular
+    references are listed by cell and refused unless ``--allow-errors``; error values are listed as warnings."""
+    err = _console(stderr=True)
+    problems = [f"unsupported function {name} in {where}" for where, name in result.unsupported]
+    problems += [f"circular reference through {where}" for where in result.circular_cells]
+    for line in problems:
+        err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
+    if problems and not allow_errors:
+        raise m.HashleaseError(f"workbook {workbook}", f"{len(problems)} problem(s) above", "a workbook without "
+                               "unsupported functions or circular references (fix them, or pass --allow-errors); "
+                               "nothing was written", kind=m.ErrorKind.VALUE)
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(__version__)
@@ -50,15 +134,24 @@ def demo(
     pue: Annotated[float, typer.Option(help="Site power over machine power, >= 1 [ratio].")] = 1.0,
     uptime_frac: Annotated[float, typer.Option(help="Share of the day the machines hash, (0, 1] [fraction].")] = 1.0,
     pool_fee_frac: Annotated[float, typer.Option(help="Share of revenue the pool keeps, [0, 1) [fraction].")] = 0.0,
-    snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON; default the bundled offline snapshot.")] = None,
+    snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON; default the bundled offline snapshot. Written into the template's Market sheet too, so one market is shown.")] = None,
     workbook: Annotated[Optional[Path], typer.Option(help="Template to recalculate; default the bundled template.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the recalculated workbook.")] = Path("out/demo.xlsx"),
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Go on even with unsupported functions or circular references in the workbook.")] = False,
 ) -> None:
     """Recalculate the template headless and print the decision, then the per-ASIC table."""
     try:
+        power_price_usd_per_kwh = _number_option("--power-price-usd-per-kwh", power_price_usd_per_kwh,
+                                                 m.MiningSiteInputs, "power_price_usd_per_kwh")
+        pue = _number_option("--pue", pue, m.MiningSiteInputs, "pue")
+        uptime_frac = _number_option("--uptime-frac", uptime_frac, m.MiningSiteInputs, "uptime_frac")
+        pool_fee_frac = _number_option("--pool-fee-frac", pool_fee_frac, m.MiningSiteInputs, "pool_fee_frac")
+        if workbook is not None:
+            _input_file(workbook, "--workbook")
+        _output_path(output)
         snap = load_snapshot(snapshot) if snapshot else bundled_snapshot()
         _print_demo(snap, power_price_usd_per_kwh, pue, uptime_frac, pool_fee_frac)
-        _print_workbook_demo(workbook or _bundled_template(), output)
+        _print_workbook_demo(workbook or _bundled_template(), output, snap, allow_errors)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
 
@@ -69,21 +162,31 @@ def _bundled_template() -> Path:
     return Path(str(resources.files("hashlease.templates").joinpath("hashlease.xlsx")))
 
 
-def _print_workbook_demo(workbook: Path, output: Path) -> None:
-    from hashlease.workbook import contract
+def _print_workbook_demo(workbook: Path, output: Path, snap: MarketSnapshot, allow_errors: bool = False) -> None:
+    from hashlease.market_data import FIELDS, Refreshed
+    from hashlease.workbook import contract, market_sheet
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import write_values
 
-    result = recalculate(workbook)
-    write_values(workbook, output, result.values)
-    # every figure by its defined name (hashlease.workbook.contract), never by a cell address
-    v = contract.read_outputs(result.values, contract.defined_names(workbook),
-                              [*contract.OUTPUTS, *contract.DEMO_OUTPUTS])
-    missing = [name for name, value in v.items() if value is None and name != "lease_payback_month"]
-    if missing:
-        why = "; ".join(result.messages[:3]) or "error cells in the workbook"
-        raise m.HashleaseError(f"workbook {workbook.name}", f"no value for {', '.join(missing)}", "numbers",
-                               detail=why)
+    with tempfile.TemporaryDirectory(prefix="hashlease-demo-") as tmp:
+        # one market per run: the snapshot printed above goes into the Market sheet's named cells first
+        staged = Path(tmp) / "demo.xlsx"
+        market = Refreshed(values={name: getattr(snap, name) for name in FIELDS}, source=snap.name)
+        write_values(workbook, staged, market_sheet.cells(workbook, market))
+        result = recalculate(staged)
+        _check_recalculation(result, allow_errors, workbook.name)
+        # every figure by its defined name (hashlease.workbook.contract), never by a cell address
+        v = contract.read_outputs(result.values, contract.defined_names(staged),
+                                  [*contract.OUTPUTS, *contract.DEMO_OUTPUTS])
+        missing = [name for name, value in v.items() if name != "lease_payback_month" and
+                   not (isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value))]
+        if missing:
+            _name_bad_input(staged, workbook.name)
+            why = "; ".join(result.messages[:3]) or "error cells in the workbook"
+            raise m.HashleaseError(f"workbook {workbook.name}", f"no value for {', '.join(missing)}", "numbers",
+                                   detail=why)
+        with _writing(output):
+            write_values(staged, output, result.values)
     out = _console()
     mining, lease = v["mining_npv_usd"], v["lease_npv_usd"]
     rows = [
@@ -107,6 +210,17 @@ def _print_workbook_demo(workbook: Path, output: Path) -> None:
     problems = len(result.error_cells) + len(result.unsupported) + len(result.circular_cells)
     out.print(f"{sum(len(c) for c in result.values.values()):,} formula cells, {problems} problem(s), "
               f"{sum(result.seconds.values()):.2f} s", highlight=False)
+
+
+def _name_bad_input(staged: Path, shown: str) -> None:
+    """Raise the error naming the workbook's first unreadable input (text in a numeric input...), if any."""
+    from hashlease.batch import base_inputs
+
+    try:
+        base_inputs(staged)
+    except m.HashleaseError as exc:
+        raise m.HashleaseError(f"workbook {shown}", exc.value, exc.accepted, detail=exc.detail,
+                               kind=exc.kind) from None
 
 
 def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: float, pool_fee: float) -> None:
@@ -135,6 +249,14 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
     be_btc_now = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine)
     be_btc_next = m.breakeven_btc_price_usd(difficulty, height, eff, power_price, **market, **refine,
                                             after_next_halving=True)
+    figures = {"hashprice now": hp_now, "hashprice after the halving": hp_next, "hashcost": hashcost,
+               "margin now": margin_now, "margin after": margin_next, "breakeven power now": be_power_now,
+               "breakeven power after": be_power_next, "breakeven BTC price now": be_btc_now,
+               "breakeven BTC price after": be_btc_next}
+    for label, figure in figures.items():  # a table never shows inf or a blank: refuse instead
+        if not np.isfinite(np.asarray(figure, dtype=float)).all():
+            raise m.HashleaseError("demo inputs", f"{label} not finite", "inputs whose figures are finite numbers "
+                                   "(lower the power price, or check the snapshot)")
 
     inputs = Table(title=escape(f"Market snapshot: {snap.name}"), title_justify="left")
     for header in ["Input", "Value", "Unit", "As of", "Source"]:
@@ -187,13 +309,17 @@ def template(
     snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON for the Market sheet; default the bundled one.")] = None,
 ) -> None:
     """Build the workbook template from code."""
+    from hashlease.atomic import atomic_path
     from hashlease.workbook.template import build_template
 
     try:
-        path = build_template(output, load_snapshot(snapshot) if snapshot else None)
+        _output_path(output)
+        snap = load_snapshot(snapshot) if snapshot else None
+        with _writing(output), atomic_path(output) as temporary:  # atomic_path gives the umask's mode
+            build_template(temporary, snap)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
-    _console().print(f"wrote {path}", highlight=False)
+    _console().print(escape(f"wrote {output}"), highlight=False)
 
 
 @app.command()
@@ -211,19 +337,18 @@ def recalc(
     try:
         if output is None and not in_place:
             raise m.HashleaseError("--output", None, "a path for the recalculated workbook (or --in-place)")
-        target = workbook if in_place else output
+        if output is not None and in_place:
+            raise m.HashleaseError("--output", str(output), "left out with --in-place (one target)")
+        _input_file(workbook, "WORKBOOK")
+        # --in-place on a symlink updates the file it points to, and keeps the link
+        target = workbook.resolve() if in_place else output
         if not in_place and target.resolve() == workbook.resolve():
             raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK (or --in-place)")
+        _output_path(target, "WORKBOOK" if in_place else "--output")
         result = recalculate(workbook)
-        problems = [f"unsupported function {name} in {where}" for where, name in result.unsupported]
-        problems += [f"circular reference through {where}" for where in result.circular_cells]
-        for line in problems:
-            err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
-        if problems and not allow_errors:
-            err.print(f"[bold red]not written:[/] {len(problems)} problem(s) above; fix them or pass --allow-errors",
-                      highlight=False)
-            raise typer.Exit(code=1)
-        write_values(workbook, target, result.values)
+        _check_recalculation(result, allow_errors, workbook.name)
+        with _writing(target, "WORKBOOK" if in_place else "--output"):
+            write_values(workbook, target, result.values)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     cells = sum(len(v) for v in result.values.values())
@@ -250,10 +375,11 @@ def refresh(
     cache: Annotated[Optional[Path], typer.Option(help="Cache of last good values (default $HASHLEASE_CACHE_DIR/market.json or ~/.cache/hashlease).")] = None,
     timeout_s: Annotated[float, typer.Option(help="Timeout of each HTTP request [s].")] = 10.0,
     retries: Annotated[int, typer.Option(help="Retries after a timeout, connection error or 5xx, with exponential backoff.")] = 3,
+    deadline_s: Annotated[float, typer.Option(help="Total time for fetching from a URL, retries and slow answers included; what is not in by then keeps its last good value [s].")] = 60.0,
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Write OUT even with unsupported functions or circular references.")] = False,
 ) -> None:
     """Fill the Market sheet from a source, validated; keep and flag the last good value of anything bad; recalc."""
     import datetime as dt
-    import tempfile
 
     from hashlease.market_data import MarketCache
     from hashlease.market_data import refresh as fetch_market
@@ -261,29 +387,43 @@ def refresh(
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.safety import check_xlsx
     from hashlease.workbook.writer import write_values
+    from pydantic import ValidationError
 
     err = _console(stderr=True)
     try:
+        from hashlease.models._validate import check_range
+
+        _input_file(workbook, "WORKBOOK")
         if output.resolve() == workbook.resolve():
             raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK")
-        if not timeout_s > 0:
-            raise m.HashleaseError("--timeout-s", timeout_s, "> 0")
-        if retries < 0:
-            raise m.HashleaseError("--retries", retries, ">= 0")
+        check_range("--timeout-s", timeout_s, gt=0, le=3600)
+        check_range("--deadline-s", deadline_s, gt=0, le=86_400)
+        if not 0 <= retries <= 20:
+            raise m.HashleaseError("--retries", retries, "in [0, 20]")
         if max_age_days is not None and max_age_days < 0:
             raise m.HashleaseError("--max-age-days", max_age_days, ">= 0")
+        _output_path(output)
         check_xlsx(workbook)
         limit = max_age_days if max_age_days is not None else (2 if source.startswith("http") else None)
-        result = fetch_market(source, market_sheet.current(workbook), cache=MarketCache(cache),
+        try:
+            own = market_sheet.current(workbook)
+        except ValidationError as exc:
+            raise m.HashleaseError(f"workbook {workbook.name}", "its Market sheet", "values, dates and sources a "
+                                   "cell can hold", detail=str(exc.errors()[0]["msg"])) from None
+        result = fetch_market(source, own, cache=MarketCache(cache),
                               today=dt.datetime.now(dt.timezone.utc).date(), max_age_days=limit,
-                              timeout_s=timeout_s, retries=retries)
+                              timeout_s=timeout_s, retries=retries, deadline_s=deadline_s)
         with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / workbook.name
+            staged = Path(tmp) / "refreshed.xlsx"
             write_values(workbook, staged, market_sheet.cells(workbook, result))
             recalculated = recalculate(staged)
-            write_values(staged, output, recalculated.values)
+            _check_recalculation(recalculated, allow_errors, workbook.name)
+            with _writing(output):
+                write_values(staged, output, recalculated.values)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     table = Table(title=escape(f"Market data from {result.source} -> {output}"), title_justify="left")
     for header in ["Field", "Value", "As of", "Status", "Source"]:
         table.add_column(header, overflow="fold")
@@ -302,7 +442,8 @@ def batch(
     scenarios: Annotated[Path, typer.Argument(help="Scenarios: CSV (scenario,input,value or scenario,<input>,...) or YAML.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for results.jsonl, summary.csv, summary.parquet (and workbooks/).")],
     engine: Annotated[str, typer.Option(help="model (vectorised from the models), workbook (recalculate each), or auto.")] = "auto",
-    scheduler: Annotated[Optional[str], typer.Option(help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="Run on an existing Dask cluster: tcp://host:port, e.g. tcp://10.0.0.5:8786.")] = None,
+    connect_timeout_s: Annotated[float, typer.Option(help="Give up connecting to --scheduler after this long [s].")] = 10.0,
     workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: one per core).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip scenarios already in OUTDIR/results.jsonl.")] = False,
     workbooks: Annotated[bool, typer.Option("--workbooks", help="Also write each scenario's recalculated workbook (workbook engine).")] = False,
@@ -312,11 +453,18 @@ def batch(
     """Run many scenarios of a template and write a summary table (CSV and Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from hashlease.batch import load_scenarios, run_batch
+    from hashlease.batch import check_scheduler, load_scenarios, run_batch
+    from hashlease.models._validate import check_range
     from hashlease.workbook.safety import check_xlsx
 
     err = _console(stderr=True)
     try:
+        if scheduler is not None:
+            check_scheduler(scheduler)
+            check_range("--connect-timeout-s", connect_timeout_s, gt=0, le=600)
+        _input_file(workbook, "WORKBOOK")
+        _input_file(scenarios, "SCENARIOS")
+        _output_path(output, directory=True)
         if engine not in ("auto", "model", "workbook"):
             raise m.HashleaseError("--engine", engine, "one of auto, model, workbook")
         if workers is not None and workers < 1:
@@ -339,9 +487,10 @@ def batch(
                 elapsed = max(__import__("time").perf_counter() - started, 1e-9)
                 progress.update(task, completed=done, rate=f"{done / elapsed:,.0f} scenarios/s")
 
-            report = run_batch(workbook, items, output, engine=chosen, scheduler=scheduler, workers=workers,
-                               resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, phased=phased,
-                               progress=advance)
+            with _writing(output):
+                report = run_batch(workbook, items, output, engine=chosen, scheduler=scheduler, workers=workers,
+                                   resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, phased=phased,
+                                   progress=advance, connect_timeout_s=connect_timeout_s)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     for name, error in report["failed"]:
@@ -356,13 +505,14 @@ def batch(
 
 @app.command()
 def curtail(
-    curve: Annotated[Path, typer.Argument(help="CSV of timestamp, price_usd_per_mwh (one spacing, no gaps).")],
+    curve: Annotated[Path, typer.Argument(help="CSV of timestamp, price_usd_per_mwh (one spacing, no gaps; hourly or finer unless --interval-hours).")],
     threshold_usd_per_mwh: Annotated[Optional[float], typer.Option(help="Mine while the price is at or below this cap [USD/MWh].")] = None,
     hashprice_usd_per_ph_day: Annotated[Optional[float], typer.Option(help="Or: curtail above the break-even at this hashprice [USD/PH/day]...")] = None,
     efficiency_j_per_th: Annotated[Optional[float], typer.Option(help="...for machines of this efficiency [J/TH].")] = None,
-    pue: Annotated[float, typer.Option(help="Site power over machine power, for the break-even [ratio].")] = 1.0,
-    pool_fee_frac: Annotated[float, typer.Option(help="Pool fee, for the break-even [fraction].")] = 0.0,
+    pue: Annotated[Optional[float], typer.Option(help="Site power over machine power, for the break-even (default 1) [ratio].")] = None,
+    pool_fee_frac: Annotated[Optional[float], typer.Option(help="Pool fee, for the break-even (default 0) [fraction].")] = None,
     credit_usd_per_mwh: Annotated[float, typer.Option(help="Demand-response credit per MWh curtailed [USD/MWh].")] = 0.0,
+    interval_hours: Annotated[float, typer.Option(help="Longest spacing accepted between rows, (0, 24] dividing a day; raise it for a coarser (e.g. daily) curve [h].")] = 1.0,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the monthly table to this CSV.")] = None,
 ) -> None:
     """Curtail an hourly power price curve: per month, hours mined, uptime, mean price mined, energy cost and credits
@@ -370,26 +520,45 @@ def curtail(
     import pandas as pd
 
     from hashlease.models._validate import check_range
-    from hashlease.power_curve import load_price_curve
+    from hashlease.power_curve import MAX_PRICE_USD_PER_MWH, check_monthly_hours, load_price_curve
 
     try:
+        credit = float(check_range("--credit-usd-per-mwh", credit_usd_per_mwh, ge=0, le=MAX_PRICE_USD_PER_MWH))
+        interval = float(check_range("--interval-hours", interval_hours, gt=0, le=24))
         if (threshold_usd_per_mwh is None) == (hashprice_usd_per_ph_day is None):
             raise m.HashleaseError("--threshold-usd-per-mwh", threshold_usd_per_mwh,
                                    "given, or --hashprice-usd-per-ph-day with --efficiency-j-per-th (one or the other)")
-        if hashprice_usd_per_ph_day is None and efficiency_j_per_th is not None:
-            raise m.HashleaseError("--efficiency-j-per-th", efficiency_j_per_th, "left out with "
-                                   "--threshold-usd-per-mwh (it sets the break-even with --hashprice-usd-per-ph-day)")
+        if hashprice_usd_per_ph_day is None:
+            for option, value in (("--efficiency-j-per-th", efficiency_j_per_th), ("--pue", pue),
+                                  ("--pool-fee-frac", pool_fee_frac)):
+                if value is not None:  # used only for the break-even: never silently ignored
+                    raise m.HashleaseError(option, value, "left out with --threshold-usd-per-mwh (it sets the "
+                                           "break-even with --hashprice-usd-per-ph-day)", kind=m.ErrorKind.VALUE)
         if hashprice_usd_per_ph_day is not None:
             if efficiency_j_per_th is None:
                 raise m.HashleaseError("--efficiency-j-per-th", None, "given with --hashprice-usd-per-ph-day")
-            threshold = float(m.breakeven_usd_per_mwh(hashprice_usd_per_ph_day, efficiency_j_per_th, pue=pue,
-                                                      pool_fee_frac=pool_fee_frac))
+            hashprice = float(check_range("--hashprice-usd-per-ph-day", hashprice_usd_per_ph_day, ge=0, le=1e6))
+            efficiency = float(check_range("--efficiency-j-per-th", efficiency_j_per_th, ge=1, le=1e4))
+            pue_ = _number_option("--pue", 1.0 if pue is None else pue, m.MiningSiteInputs, "pue")
+            fee = _number_option("--pool-fee-frac", 0.0 if pool_fee_frac is None else pool_fee_frac,
+                                 m.MiningSiteInputs, "pool_fee_frac")
+            threshold = float(m.breakeven_usd_per_mwh(hashprice, efficiency, pue=pue_, pool_fee_frac=fee))
+            if not abs(threshold) <= MAX_PRICE_USD_PER_MWH:
+                raise m.HashleaseError("--hashprice-usd-per-ph-day", hashprice, "a hashprice whose break-even is "
+                                       f"within {MAX_PRICE_USD_PER_MWH:,.0f} USD/MWh at this efficiency")
         else:
-            threshold = float(check_range("--threshold-usd-per-mwh", threshold_usd_per_mwh, ge=-1e6, le=1e6))
-        prices = load_price_curve(curve)
-        _, month = m.curtailment(prices, threshold, credit_usd_per_mwh_curtailed=credit_usd_per_mwh)
+            threshold = float(check_range("--threshold-usd-per-mwh", threshold_usd_per_mwh,
+                                          ge=-MAX_PRICE_USD_PER_MWH, le=MAX_PRICE_USD_PER_MWH))
+        if output is not None:
+            _output_path(output)
+        prices = load_price_curve(_input_file(curve, "CURVE"), interval_hours=interval)
+        _, month = m.curtailment(prices, threshold, credit_usd_per_mwh_curtailed=credit)
+        check_monthly_hours(month)
         table = pd.DataFrame({name: getattr(month, name) for name in month._fields if name != "month"},
                              index=pd.Index(month.month.astype(str), name="month"))
+        numbers = table.drop(columns="mean_price_mined_usd_per_mwh").to_numpy(dtype=float)
+        if not np.isfinite(numbers).all():  # bounded inputs keep every figure finite; never print inf
+            raise m.HashleaseError("curtail inputs", "a figure that is not finite", "inputs within their ranges")
         if output is not None:
             _write_csv_atomically(table, output)
     except m.HashleaseError as exc:
@@ -414,13 +583,9 @@ def curtail(
 def _write_csv_atomically(table, output: Path) -> None:
     from hashlease.atomic import atomic_path
 
-    if output.is_dir():
-        raise m.HashleaseError("--output", str(output), "a file path, not a directory")
-    try:
-        with atomic_path(output) as temporary:
-            table.to_csv(temporary)
-    except OSError as exc:
-        raise m.HashleaseError("--output", str(output), "a writable file path", detail=exc.strerror) from None
+    _output_path(output)
+    with _writing(output), atomic_path(output) as temporary:
+        table.to_csv(temporary)
 
 
 @app.command(name="eval")
@@ -432,11 +597,17 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
     import formulas
     from formulas.errors import FormulaError
     from formulas.tokens.operand import XlError
+    from schedula.utils.exc import DispatcherError
 
-    from hashlease.workbook.engine import collecting_messages, functions, normalise_formula
+    from hashlease.workbook.engine import collecting_messages, function_names, functions, normalise_formula
 
-    functions()
+    table = functions()
     text = formula if formula.startswith("=") else "=" + formula
+    unknown = [name for name in function_names(text) if name.upper() not in table]
+    if unknown:
+        raise _fail(m.HashleaseError("formula", formula, "a formula using only known functions (Excel's and the "
+                                     "HL_ functions)", detail=f"unknown function {unknown[0]}",
+                                     kind=m.ErrorKind.VALUE))
     with collecting_messages() as messages:
         try:
             compiled = formulas.Parser().ast(normalise_formula(text))[1].compile()
@@ -447,6 +618,10 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
                 value = compiled()
         except FormulaError:
             raise _fail(m.HashleaseError("formula", formula, "a formula Excel would accept")) from None
+        except DispatcherError as exc:  # the engine wraps what a function raised (a function it lacks, ...)
+            cause = exc.__cause__ or exc.__context__
+            raise _fail(m.HashleaseError("formula", formula, "a formula the engine can evaluate",
+                                         detail=type(cause or exc).__name__)) from None
     value = getattr(value, "value", value)
     grid = np.atleast_2d(np.asarray(value, dtype=object))
     errors = [str(v) for v in grid.ravel() if isinstance(v, XlError)]
