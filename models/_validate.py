@@ -17,8 +17,8 @@ import numpy as np
 
 from .errors import ErrorKind, HashleaseError
 
-__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad",
-           "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "finite_result", "require_one_of",
+           "first_bad", "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
 
 
 def first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
@@ -186,6 +186,64 @@ def result(array: np.ndarray) -> float | np.ndarray:
     """Return a Python float for a 0-d array and the array itself otherwise."""
     array = np.asarray(array)
     return float(array) if array.ndim == 0 else array
+
+
+#: Excel's (and float64's) largest number, about 1.8e308.
+LARGEST_NUMBER = float(np.finfo(np.float64).max)
+
+
+def finite_result(function: str, array: Any, inputs: dict[str, Any], *, scalar_only: bool = False) -> float | np.ndarray:
+    """Return :func:`result` of ``array`` if every element is a finite number, else raise (``ErrorKind.NUM``).
+
+    For the public functions whose inputs are finite and in range but whose answer is beyond the largest
+    number (about 1.8e308) or undefined: the error names every input in ``inputs`` and shows their values
+    at the first such element, as Excel answers #NUM! there. :func:`result` itself never raises: the
+    decision kernel computes per-scenario arrays that may overflow and judges each scenario alone.
+
+    Parameters
+    ----------
+    function : str
+        What is computed, for the message (``"fv"``, ``"hashcost_usd_per_day"``).
+    array : array_like
+        The computed result.
+    inputs : dict
+        The inputs the result depends on, by argument name (arrays broadcast against the result).
+    scalar_only : bool, optional
+        Check only a 0-d result (one value), leaving arrays unchecked: for functions the scenario kernels
+        call with arrays, where one overflowing scenario must not stop the others.
+
+    Examples
+    --------
+    >>> finite_result("hashcost_usd_per_day", np.float64(21.0), {"efficiency_j_per_th": 17.5})
+    21.0
+    >>> try:
+    ...     finite_result("hashcost_usd_per_day", np.array([21.0, np.inf]),
+    ...                   {"efficiency_j_per_th": 17.5, "power_price_usd_per_kwh": [0.05, 1e308]})
+    ... except HashleaseError as exc:
+    ...     print(exc.kind, "|", exc)
+    num | efficiency_j_per_th, power_price_usd_per_kwh must be values for which hashcost_usd_per_day is a \
+finite number (at most about 1.8e308 in size), got 'efficiency_j_per_th=17.5, power_price_usd_per_kwh=1e+308' \
+(at element [1]: the result is too large; Excel answers #NUM!)
+    """
+    array = np.asarray(array, dtype=float)
+    if scalar_only and array.ndim:
+        return array
+    bad = first_bad(~np.isfinite(array))
+    if bad is None:
+        return result(array)
+    shown = []
+    for name, value in inputs.items():
+        value = np.asarray(value)
+        try:
+            item = np.broadcast_to(value, array.shape)[bad] if bad else value.reshape(-1)[0]
+        except ValueError:
+            item = value.reshape(-1)[0] if value.size else value
+        shown.append(f"{name}={_number(item.item() if isinstance(item, np.generic) else item)}")
+    where = f"at element [{', '.join(str(i) for i in bad)}]: " if bad else ""
+    why = "undefined" if np.isnan(array[bad] if bad else array) else "too large"
+    raise HashleaseError(", ".join(inputs), ", ".join(shown),
+                         f"values for which {function} is a finite number (at most about 1.8e308 in size)",
+                         detail=f"{where}the result is {why}; Excel answers #NUM!", kind=ErrorKind.NUM)
 
 
 def _number(x: Any) -> str:
