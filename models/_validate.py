@@ -17,7 +17,8 @@ import numpy as np
 
 from .errors import ErrorKind, HashleaseError
 
-__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "finite_result", "require_one_of",
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "finite_result", "product_in_logs",
+           "require_one_of",
            "first_bad", "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
 
 
@@ -244,6 +245,28 @@ finite number (at most about 1.8e308 in size), got 'efficiency_j_per_th=17.5, po
     raise HashleaseError(", ".join(inputs), ", ".join(shown),
                          f"values for which {function} is a finite number (at most about 1.8e308 in size)",
                          detail=f"{where}the result is {why}; Excel answers #NUM!", kind=ErrorKind.NUM)
+
+
+def product_in_logs(direct: Any, numerators: Iterable[Any], denominators: Iterable[Any] = ()) -> np.ndarray:
+    """``direct`` where it is a finite number; elsewhere the same product of non-negative factors, in logs.
+
+    A product such as ``D * 2**32 / interval / 1e18`` overflows in its first step, or gives NaN as
+    inf / inf, although the result is an ordinary number. Where ``direct`` is not finite it is recomputed as
+    ``exp(sum(log numerators) - sum(log denominators))`` (relative error about 1e-13); elsewhere it is
+    kept as computed, so ordinary results do not change by a bit.
+
+    Examples
+    --------
+    >>> f"{float(product_in_logs(np.float64(np.inf), [1e308, 1e10], [1e20])):.12g}"  # 1e308 x 1e10 / 1e20
+    '1e+298'
+    """
+    direct = np.asarray(direct, dtype=float)
+    if np.isfinite(direct).all():
+        return direct
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_size = sum((np.log(np.asarray(x, dtype=float)) for x in numerators), np.float64(0.0))
+        log_size = log_size - sum((np.log(np.asarray(x, dtype=float)) for x in denominators), np.float64(0.0))
+        return np.where(np.isfinite(direct), direct, np.exp(log_size))
 
 
 def _number(x: Any) -> str:
