@@ -347,15 +347,42 @@ def error_from_validation(exc: Any) -> HashleaseError:
     return HashleaseError(field, first.get("input"), accepted, kind=kind_of_error_type(first["type"]))
 
 
-TIMESTAMP = "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)"
+TIMESTAMP = "a date or timestamp (date, datetime, numpy.datetime64 or ISO 8601 text)"
 
 
-def as_datetime64(name: str, value: Any) -> np.ndarray:
-    """Timestamps as a datetime64 array: aware datetimes converted to UTC, naive ones (and text) taken as UTC."""
+def _has_offset(text: np.ndarray) -> np.ndarray:
+    """Whether ISO 8601 texts end in a UTC offset ('Z', '+02:00', '-0500'): after the date, no '-' is a sign."""
+    text = np.char.strip(text.astype(str))
+    return (np.char.find(text, "+") >= 0) | (np.char.find(text, "Z") >= 0) | (np.char.rfind(text, "-") > 9)
+
+
+def as_datetime64(name: str, value: Any, *, aware: str = "wall_clock") -> np.ndarray:
+    """Dates and timestamps as a datetime64 array; naive ones (and text without an offset) as given.
+
+    Time-zone-aware values (a ``datetime`` with ``tzinfo``, a zoned ``pandas.Timestamp``, ISO 8601 text
+    with an offset such as ``+02:00`` or ``Z``) are read as ``aware`` says:
+
+    - ``"wall_clock"`` (default): the offset is dropped and the local date and time kept, as Excel, which
+      has no time zones, shows them: 1 Mar 2008 00:01 at +02:00 is 1 Mar 2008, not 29 Feb (UTC).
+    - ``"utc"``: converted to UTC, for instants that must be unique (hourly price curves, block times).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> local = dt.datetime(2008, 3, 1, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    >>> str(as_datetime64("date", local)), str(as_datetime64("date", local, aware="utc"))
+    ('2008-03-01T00:01:00.000000', '2008-02-29T22:01:00.000000')
+    >>> str(as_datetime64("date", "2008-03-01T00:01+02:00"))
+    '2008-03-01T00:01:00.000000'
+    """
+    if aware not in ("wall_clock", "utc"):
+        raise ValueError(f"aware must be 'wall_clock' or 'utc', got {aware!r}")  # a programming error
     try:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is not None:
-                value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+                if aware == "utc":
+                    value = value.astimezone(_dt.timezone.utc)
+                value = value.replace(tzinfo=None)
             return np.asarray(np.datetime64(value, "us"))
         if isinstance(value, _dt.date):
             return np.asarray(np.datetime64(value, "D"))
@@ -363,9 +390,12 @@ def as_datetime64(name: str, value: Any) -> np.ndarray:
         if array.dtype.kind == "M":
             return array
         if array.dtype.kind in "US":
+            if array.size and _has_offset(array).any():  # numpy would convert to UTC, with a warning
+                parsed = [_dt.datetime.fromisoformat(str(x).strip().replace("Z", "+00:00")) for x in array.reshape(-1)]
+                return np.asarray([as_datetime64(name, x, aware=aware)[()] for x in parsed]).reshape(array.shape)
             return array.astype("datetime64[us]")
         if array.dtype.kind == "O" and array.size:
-            return np.asarray([as_datetime64(name, x)[()] for x in array.reshape(-1)]).reshape(array.shape)
+            return np.asarray([as_datetime64(name, x, aware=aware)[()] for x in array.reshape(-1)]).reshape(array.shape)
     except (TypeError, ValueError) as exc:
         raise HashleaseError(name, value, TIMESTAMP, detail=str(exc), kind=ErrorKind.VALUE) from None
     raise HashleaseError(name, value, TIMESTAMP, kind=ErrorKind.VALUE)

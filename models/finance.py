@@ -133,6 +133,7 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
     dates : array_like
         One date per cash flow: Excel serial numbers (truncated to whole days) or dates; shape (n,) shared by
         every series or the shape of ``values``. The first date of each series is the valuation date.
+        Datetimes with a time zone count their wall-clock date (Excel has no time zones).
 
     Returns
     -------
@@ -411,7 +412,8 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     values : array_like
         Cash flows, dated along the last axis; at least one positive and one negative. [currency]
     dates : array_like
-        One date per cash flow (Excel serials truncated to days, or dates); shape (n,) or that of values.
+        One date per cash flow (Excel serials truncated to days, or dates; a datetime with a time zone counts
+        its wall-clock date); shape (n,) or that of values.
     guess : array_like, optional
         Starting rate, > -1; default 0.1. [fraction/year]
 

@@ -201,7 +201,8 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     reference_height : int or array_like of int
         A height whose time is known, >= 0. [blocks]
     reference_time : datetime, numpy.datetime64 or ISO 8601 str
-        UTC time of ``reference_height`` (naive values are taken as UTC).
+        UTC time of ``reference_height``: naive values are taken as UTC; values with a time zone or offset
+        are converted to UTC (a block time is an instant, unlike the wall-clock dates of Excel's date paths).
     mean_block_interval_s : float or array_like, optional
         Mean seconds between blocks, > 0. Default 600, the protocol's target; pass the observed mean
         (for example from the difficulty path's implied block rate) for a better estimate. [s]
@@ -234,7 +235,7 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     """
     height = check_integer("block_height", block_height, ge=0)
     ref_height = check_integer("reference_height", reference_height, ge=0)
-    ref_time = as_datetime64("reference_time", reference_time).astype("datetime64[s]")
+    ref_time = as_datetime64("reference_time", reference_time, aware="utc").astype("datetime64[s]")
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
     offset_s = np.rint((height - ref_height) * interval)
     # the estimate must be a date (years 1 to 9999, as Python's datetime and Excel's 31 Dec 9999 bound it)
