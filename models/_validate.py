@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import re
 from typing import Any, Iterable
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from .errors import ErrorKind, HashleaseError
 
 __all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "finite_result", "product_in_logs",
-           "require_one_of",
+           "check_flag", "require_one_of",
            "first_bad", "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
 
 
@@ -162,11 +163,43 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     return ints
 
 
+def check_flag(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is one True or False, else raise (``ErrorKind.VALUE``).
+
+    An option such as ``after_next_halving`` applies to the whole call: an array of flags (a range where
+    one TRUE/FALSE is expected) is refused with a message, not numpy's "truth value ... is ambiguous".
+
+    Examples
+    --------
+    >>> check_flag("after_next_halving", np.True_)
+    True
+    >>> try:
+    ...     check_flag("after_next_halving", [True, False])
+    ... except HashleaseError as exc:
+    ...     print(exc)
+    after_next_halving must be one TRUE or FALSE (for the whole call), got [True, False]
+    >>> try:
+    ...     check_flag("after_next_halving", np.array([True, False]))
+    ... except HashleaseError as exc:
+    ...     print(exc)
+    after_next_halving must be one TRUE or FALSE (for the whole call), got [True, False]
+    """
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.shape == ()
+                                                  and value.dtype == bool):
+        return bool(value)
+    raise HashleaseError(name, _shown(value), "one TRUE or FALSE (for the whole call)", kind=ErrorKind.VALUE)
+
+
+def _shown(value: Any) -> Any:
+    """A value as the message shows it: arrays as lists, not numpy's repr."""
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices`` (exact spelling), else raise (``ErrorKind.VALUE``)."""
     choices = tuple(choices)
     if not isinstance(value, str) or value not in choices:
-        raise HashleaseError(name, value, "one of " + ", ".join(repr(c) for c in choices), kind=ErrorKind.VALUE)
+        raise HashleaseError(name, _shown(value), "one of " + ", ".join(repr(c) for c in choices), kind=ErrorKind.VALUE)
     return value
 
 
@@ -295,7 +328,48 @@ _ACCEPTED_BY_TYPE = {
     "date_type": lambda ctx: "a date (YYYY-MM-DD)",
     "too_short": lambda ctx: f"a list of at least {ctx.get('min_length')} item(s)",
     "too_long": lambda ctx: f"a list of at most {ctx.get('max_length')} item(s)",
+    "tuple_type": lambda ctx: "a list of values",
+    "list_type": lambda ctx: "a list of values",
+    "iterable_type": lambda ctx: "a list of values",
+    "dict_type": lambda ctx: "named values (name | value pairs)",
+    "model_type": lambda ctx: f"the named values of a {ctx.get('class_name', 'block')} (name | value pairs)",
+    "model_attributes_type": lambda ctx: "named values (name | value pairs)",
+    "string_type": lambda ctx: "text",
+    "datetime_parsing": lambda ctx: "a date and time (YYYY-MM-DDTHH:MM)",
+    "datetime_type": lambda ctx: "a date and time (YYYY-MM-DDTHH:MM)",
+    "date_from_datetime_inexact": lambda ctx: "a date without a time of day (YYYY-MM-DD)",
+    "multiple_of": lambda ctx: f"a multiple of {_number(ctx.get('multiple_of'))}",
+    "enum": lambda ctx: f"one of {ctx.get('expected')}",
+    "none_required": lambda ctx: "empty",
 }
+
+#: Parts of a pydantic error location that name a member of a union or a validator, not a field:
+#: ``literal['a','b']``, ``tuple[float, ...]``, ``function-after[...]``, ``float``, ``none``.
+_UNION_MEMBER = re.compile(r"[\[\-]|^(float|int|str|bool|none|bytes|date|datetime|decimal|list|tuple|dict|union|"
+                           r"is-instance|lax-or-strict|json-or-python|constrained-\w+)$")
+
+
+def _field_location(loc: tuple) -> str:
+    """A pydantic error location as the user's field name: ``fleet[0].units``, union members left out."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
+        elif not _UNION_MEMBER.search(str(part)):
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _accepted(error: dict) -> str:
+    """What a pydantic error says is accepted, in the docs' words; pydantic's own message as a last resort."""
+    describe = _ACCEPTED_BY_TYPE.get(error["type"])
+    if describe:
+        return describe(error.get("ctx") or {})
+    message = str(error.get("msg", ""))
+    for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
 
 
 #: pydantic error types for a number that breaks a field's numeric constraint: a bad number (#NUM!). Every
@@ -324,27 +398,32 @@ def error_from_validation(exc: Any) -> HashleaseError:
     A HashleaseError raised inside a model validator keeps its value, range and kind (renamed from the outer
     model when nested); any other error's kind follows its pydantic type (:func:`kind_of_error_type`).
     """
-    first = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    first = errors[0]
     ctx = first.get("ctx") or {}
-    parts = []
-    for part in first["loc"]:
-        if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
-        else:
-            parts.append(str(part))
+    location = _field_location(first["loc"])
     inner = ctx.get("error")
     if isinstance(inner, HashleaseError):  # raised by a nested model: name it from the outer model
-        if not parts:
+        if not location:
             return inner
-        name = ".".join(parts)
-        if parts[-1] != inner.arg:  # raised by a field's own validator: already named
+        name = location
+        if location.split(".")[-1] != inner.arg:  # raised by a field's own validator: already named
             name = f"{name}.{inner.arg}"
         return HashleaseError(name, inner.value, inner.accepted, index=inner.index, detail=inner.detail,
                               kind=inner.kind)
-    field = ".".join(parts) or exc.title
-    describe = _ACCEPTED_BY_TYPE.get(first["type"])
-    accepted = describe(ctx) if describe else first["msg"]
-    return HashleaseError(field, first.get("input"), accepted, kind=kind_of_error_type(first["type"]))
+    deeper = [e for e in errors[1:] if location and _field_location(e["loc"]).startswith((location + "[", location + "."))]
+    if deeper:  # a union whose container member took the input (a list of weights): its item is the error
+        first, location = deeper[0], _field_location(deeper[0]["loc"])
+    field = location or exc.title
+    # a union (a choice or a list of weights) fails once per member at the same field: say what each accepts
+    accepted: list[str] = []
+    for error in errors:
+        if _field_location(error["loc"]) == location and error["type"] != "none_required":
+            text = _accepted(error)
+            if text not in accepted:
+                accepted.append(text)
+    return HashleaseError(field, first.get("input"), ", or ".join(accepted) or _accepted(first),
+                          kind=kind_of_error_type(first["type"]))
 
 
 TIMESTAMP = "a date or timestamp (date, datetime, numpy.datetime64 or ISO 8601 text)"
@@ -377,6 +456,14 @@ def as_datetime64(name: str, value: Any, *, aware: str = "wall_clock") -> np.nda
     """
     if aware not in ("wall_clock", "utc"):
         raise ValueError(f"aware must be 'wall_clock' or 'utc', got {aware!r}")  # a programming error
+    out = _datetime64(name, value, aware)
+    bad = first_bad(np.isnat(out))
+    if bad is not None:  # numpy reads "NaT" (and pandas' missing dates) as a date that is not one
+        raise HashleaseError(name, "an empty date (NaT)", "a date", index=bad or None, kind=ErrorKind.VALUE)
+    return out
+
+
+def _datetime64(name: str, value: Any, aware: str) -> np.ndarray:
     try:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is not None:
@@ -392,10 +479,10 @@ def as_datetime64(name: str, value: Any, *, aware: str = "wall_clock") -> np.nda
         if array.dtype.kind in "US":
             if array.size and _has_offset(array).any():  # numpy would convert to UTC, with a warning
                 parsed = [_dt.datetime.fromisoformat(str(x).strip().replace("Z", "+00:00")) for x in array.reshape(-1)]
-                return np.asarray([as_datetime64(name, x, aware=aware)[()] for x in parsed]).reshape(array.shape)
+                return np.asarray([_datetime64(name, x, aware)[()] for x in parsed]).reshape(array.shape)
             return array.astype("datetime64[us]")
         if array.dtype.kind == "O" and array.size:
-            return np.asarray([as_datetime64(name, x, aware=aware)[()] for x in array.reshape(-1)]).reshape(array.shape)
+            return np.asarray([_datetime64(name, x, aware)[()] for x in array.reshape(-1)]).reshape(array.shape)
     except (TypeError, ValueError) as exc:
         raise HashleaseError(name, value, TIMESTAMP, detail=str(exc), kind=ErrorKind.VALUE) from None
     raise HashleaseError(name, value, TIMESTAMP, kind=ErrorKind.VALUE)

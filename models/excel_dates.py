@@ -9,6 +9,7 @@ either accepts is 31 Dec 9999.
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 from typing import Any, Literal
 
 import numpy as np
@@ -29,8 +30,9 @@ MAX_SERIAL = {1900: 2_958_465, 1904: 2_957_003}
 
 
 def _system(date_system: Any) -> int:
-    if date_system not in (1900, 1904) or isinstance(date_system, bool):
-        raise HashleaseError("date_system", date_system, "one of 1900, 1904", kind=ErrorKind.VALUE)
+    if isinstance(date_system, bool) or not isinstance(date_system, numbers.Real) or date_system not in (1900, 1904):
+        raise HashleaseError("date_system", date_system.tolist() if isinstance(date_system, np.ndarray) else date_system,
+                             "one of 1900, 1904", kind=ErrorKind.VALUE)
     return int(date_system)
 
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import as_real, check_choice, check_range, finite_result, first_bad, result
+from ._validate import as_real, check_choice, check_flag, check_range, finite_result, first_bad, result
 from .errors import ErrorKind, HashleaseError
 from .excel_dates import as_day_numbers
 from .units import DAYS_PER_YEAR
@@ -104,7 +104,7 @@ def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np
     v = _values(values)
     r = _rate(rate)
     _series_shape(rate=r.shape, values=v.shape[:-1])
-    start = 0 if first_flow_at_t0 else 1
+    start = 0 if check_flag("first_flow_at_t0", first_flow_at_t0) else 1
     t = np.arange(start, start + v.shape[-1], dtype=float)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = _stable_sum(np.sum(v * (1.0 + r[..., None]) ** -t, axis=-1), v, -t * np.log1p(r)[..., None])

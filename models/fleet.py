@@ -142,10 +142,21 @@ def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, unit
     >>> fleet_efficiency_j_per_th([200, 100], [17.5, 29.5], [1, 2])
     23.5
     """
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise HashleaseError("axis", axis, "a whole number (the axis along which the models lie)",
+                             kind=ErrorKind.VALUE)
     hashrate = check_range("hashrate_th_s", hashrate_th_s, gt=0)
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     count = check_range("units", units, ge=0)
-    hashrate, eff, count = np.broadcast_arrays(hashrate, eff, count)
+    try:
+        hashrate, eff, count = np.broadcast_arrays(hashrate, eff, count)
+    except ValueError:
+        raise HashleaseError("hashrate_th_s, efficiency_j_per_th, units", f"shapes {hashrate.shape}, {eff.shape}, {count.shape}",
+                             "one value per model, or one for all models",
+                             kind=ErrorKind.VALUE) from None
+    if not -max(hashrate.ndim, 1) <= axis < max(hashrate.ndim, 1):
+        raise HashleaseError("axis", axis, f"an axis of the inputs (from {-max(hashrate.ndim, 1)} to "
+                             f"{max(hashrate.ndim, 1) - 1})", kind=ErrorKind.VALUE)
     total_th = np.sum(count * hashrate, axis=axis)
     empty = first_bad(np.asarray(total_th) <= 0)
     if empty is not None:

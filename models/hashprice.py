@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_range, finite_result, product_in_logs, require_one_of, result
+from ._validate import check_flag, check_range, finite_result, product_in_logs, require_one_of, result
 from .difficulty import DifficultyOne, hashes_per_difficulty
 from .subsidy import SATS_PER_BTC, block_subsidy_sat, next_halving_height
 from .units import SECONDS_PER_DAY, hashes_per_unit
@@ -72,7 +72,7 @@ def reward_btc_per_block(block_height: Any, *, fees_btc_per_block: Any = None, f
     else:
         share = check_range("fee_share_frac", fee_share_frac, ge=0, lt=1)
         fees = subsidy_btc * share / (1.0 - share)
-    if after_next_halving:
+    if check_flag("after_next_halving", after_next_halving):
         subsidy_btc = np.asarray(block_subsidy_sat(next_halving_height(block_height))) / SATS_PER_BTC
     return result(subsidy_btc + fees)
 
