@@ -205,6 +205,10 @@ def _discount(r: np.ndarray, years: np.ndarray) -> np.ndarray:
     return (1.0 + r[..., None]) ** -years
 
 
+#: Size of a natural log beyond which exp() nears the float range (1e+-260): products are formed in logs there.
+_LOG_EXTREME = 600.0
+
+
 def _largest(v: np.ndarray) -> np.ndarray:
     """The largest cash flow in size of each series, to show in an overflow message."""
     return np.take_along_axis(v, np.abs(v).argmax(axis=-1)[..., None], axis=-1)[..., 0]
@@ -213,18 +217,18 @@ def _largest(v: np.ndarray) -> np.ndarray:
 def _log_sum(v: np.ndarray, log_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sign and log of the size of sum(v * exp(log_factor)) over the last axis, free of overflow.
 
-    Each term is scaled by the largest flow and the largest factor of its series, so no term exceeds 1 in
-    size and the sum of n terms cannot overflow; the scale is added back in logs.
+    Each term is taken in logs, log|v| + log_factor, and scaled by the largest of its series, so the largest
+    term is exactly 1, none exceeds it, and the sum of n terms cannot overflow (or lose its leading terms to
+    subnormal numbers); the scale is added back in logs.
     """
     shape = np.broadcast_shapes(v.shape, log_factor.shape)
     v, log_factor = np.broadcast_to(v, shape), np.broadcast_to(log_factor, shape)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        shift = np.max(np.where(v != 0, log_factor, -np.inf), axis=-1, keepdims=True)
+        log_term = np.where(v != 0, np.log(np.abs(v)) + log_factor, -np.inf)
+        shift = np.max(log_term, axis=-1, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0.0)
-        size = np.max(np.abs(v), axis=-1, keepdims=True)
-        size = np.where(size > 0, size, 1.0)
-        inner = np.sum(v / size * np.exp(log_factor - shift), axis=-1)
-        return np.sign(inner), np.log(size[..., 0]) + shift[..., 0] + np.log(np.abs(inner))
+        inner = np.sum(np.where(v != 0, np.sign(v) * np.exp(log_term - shift), 0.0), axis=-1)
+        return np.sign(inner), shift[..., 0] + np.log(np.abs(inner))
 
 
 def _stable_sum(direct: np.ndarray, v: np.ndarray, log_factor: np.ndarray) -> np.ndarray:
@@ -235,12 +239,15 @@ def _stable_sum(direct: np.ndarray, v: np.ndarray, log_factor: np.ndarray) -> np
     is recomputed from :func:`_log_sum`; it is then inf only if the true sum is beyond the largest number.
     """
     direct = np.asarray(direct, dtype=float)
-    if np.isfinite(direct).all():
+    # factors beyond 1e+-260 lose digits to subnormal numbers (or overflow) before the sum is formed
+    extreme = np.any((v != 0) & (np.abs(log_factor) > _LOG_EXTREME), axis=-1)
+    redo = ~np.isfinite(direct) | extreme
+    if not redo.any():
         return direct
     sign, log_size = _log_sum(v, log_factor)
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = sign * np.exp(log_size)
-    return np.where(np.isfinite(direct), direct, scaled)
+    return np.where(redo, scaled, direct)
 
 
 def _check_sign_change(v: np.ndarray, function: str, excel_error: str = "#NUM!") -> None:
@@ -552,9 +559,10 @@ def pmt(rate: Any, nper: Any, pv: Any, fv: Any = 0.0, *, when: Literal["end", "b
     w = _when(when)
     g = _Growth(r, n)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = -(f + p * g.growth) / ((1.0 + r * w) * g.annuity)
-        # (1+r)^n beyond the largest number: numerator and denominator divided by it
-        out = g.where_finite(out, lambda: -(f * g.inverse_growth + p) / ((1.0 + r * w) * g.discounted_annuity))
+        out = -(f + g.times_growth(p)) / ((1.0 + r * w) * g.annuity)
+        # (1+r)^n near or beyond the largest number: numerator and denominator divided by it
+        inverse = lambda: -(_times_exp(f, -g.log_growth) + p) / ((1.0 + r * w) * g.discounted_annuity)  # noqa: E731
+        out = g.where_finite(g.where_large(out, inverse), inverse)
     return finite_result("pmt", out, {"rate": r, "nper": n, "pv": p, "fv": f})
 
 
@@ -586,10 +594,15 @@ def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "b
     level = p * (1.0 + r * w)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = -(f + level * g.annuity) / g.growth
-        # (1+r)^n beyond the largest number: divided through by it
-        out = g.where_finite(out, lambda: -(f * g.inverse_growth + level * g.discounted_annuity))
-        # (1+r)^n below the smallest (a rate near -100%): fv and the perpetuity apart, only fv's part grows
-        out = g.where_finite(out, lambda: -(_times_exp(f - level / r, -g.log_growth) + level / r))
+        # (1+r)^n near or below the smallest number (a rate near -100%): fv and the perpetuity apart, only fv's
+        # part grows, in logs
+        tiny = g.log_growth < -_LOG_EXTREME
+        if tiny.any():
+            out = np.where(tiny, -(_times_exp(f - level / np.where(tiny, r, 1.0), -g.log_growth)
+                                   + level / np.where(tiny, r, 1.0)), out)
+        # (1+r)^n near or beyond the largest number: divided through by it
+        inverse = lambda: -(_times_exp(f, -g.log_growth) + level * g.discounted_annuity)  # noqa: E731
+        out = g.where_finite(g.where_large(out, inverse), inverse)
     return finite_result("pv", out, {"rate": r, "nper": n, "pmt": p, "fv": f})
 
 
@@ -618,9 +631,10 @@ def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "b
     g = _Growth(r, n)
     level = p * (1.0 + r * w)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = -(f * g.growth + level * g.annuity)
+        out = -(g.times_growth(f) + level * g.annuity)
         # (1+r)^n beyond the largest number: finite only if pv and the perpetuity cancel, as in an
         # interest-only loan (pmt = -pv r)
+        out = g.where_large(out, lambda: -(_times_exp(f + level / r, g.log_growth) - level / r))
         out = g.where_finite(out, lambda: -(_times_exp(f + level / r, g.log_growth) - level / r))
     return finite_result("fv", out, {"rate": r, "nper": n, "pmt": p, "pv": f})
 
@@ -636,7 +650,8 @@ class _Growth:
 
     def __init__(self, r: np.ndarray, n: np.ndarray) -> None:
         self.log_growth = n * np.log1p(r)
-        small = np.abs(r * n) < 1e-6  # the series' next term is (nr)^2/6 of n: below 2e-13
+        # the series' next term is (n-1)(n-2) r^2/6 of n: below 2e-13 once |r| max(n, 1) < 1e-6 (nper < 1 too)
+        small = np.abs(r) * np.maximum(n, 1.0) < 1e-6
         safe_r = np.where(small, 1.0, r)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.growth = np.exp(self.log_growth)
@@ -644,6 +659,18 @@ class _Growth:
             self.annuity = np.where(small, n + n * (n - 1.0) * r / 2.0, np.expm1(self.log_growth) / safe_r)
             self.discounted_annuity = np.where(small, n - n * (n + 1.0) * r / 2.0,
                                                -np.expm1(-self.log_growth) / safe_r)
+
+    def times_growth(self, x: np.ndarray) -> np.ndarray:
+        """x (1+r)^n; in logs where (1+r)^n is near the float range, so a tiny factor keeps its digits."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = x * self.growth
+            extreme = np.abs(self.log_growth) > _LOG_EXTREME
+            return np.where(extreme, _times_exp(x, self.log_growth), out) if extreme.any() else out
+
+    def where_large(self, out: np.ndarray, other) -> np.ndarray:
+        """``out``, but ``other()`` where (1+r)^n is near or beyond the largest number (computed only if needed)."""
+        large = self.log_growth > _LOG_EXTREME
+        return np.where(large, other(), out) if large.any() else np.asarray(out, dtype=float)
 
     @staticmethod
     def where_finite(out: np.ndarray, other) -> np.ndarray:
