@@ -157,7 +157,8 @@ def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, unit
     if not -max(hashrate.ndim, 1) <= axis < max(hashrate.ndim, 1):
         raise HashleaseError("axis", axis, f"an axis of the inputs (from {-max(hashrate.ndim, 1)} to "
                              f"{max(hashrate.ndim, 1) - 1})", kind=ErrorKind.VALUE)
-    total_th = np.sum(count * hashrate, axis=axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total_th = np.sum(count * hashrate, axis=axis)
     empty = first_bad(np.asarray(total_th) <= 0)
     if empty is not None:
         raise HashleaseError("units", 0, "> 0 in total (a fleet needs at least one machine)",
