@@ -190,7 +190,9 @@ def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Discount factors, the broadcast shape of ``rate[..., None]`` and ``dates``. [ratio]
+        Discount factors, the broadcast shape of ``rate[..., None]`` and ``dates``. [ratio] A factor beyond the
+        largest number (a rate near -100% over decades) is inf, not an error: the scenario kernels that call
+        this judge each scenario alone, and :func:`xnpv` refuses a single series whose value overflows.
 
     Examples
     --------
