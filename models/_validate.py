@@ -143,7 +143,10 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     """
     if isinstance(value, (bool, np.bool_)):
         raise HashleaseError(name, value, f"a whole number >= {ge:,}", kind=ErrorKind.VALUE)
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged sequences
+        raise HashleaseError(name, value, f"a whole number >= {ge:,}", detail=str(exc), kind=ErrorKind.VALUE) from None
     if array.dtype.kind in "iu":
         ints = array.astype(np.int64)
     else:
@@ -481,7 +484,7 @@ def _datetime64(name: str, value: Any, aware: str) -> np.ndarray:
                 parsed = [_dt.datetime.fromisoformat(str(x).strip().replace("Z", "+00:00")) for x in array.reshape(-1)]
                 return np.asarray([_datetime64(name, x, aware)[()] for x in parsed]).reshape(array.shape)
             return array.astype("datetime64[us]")
-        if array.dtype.kind == "O" and array.size:
+        if array.dtype.kind == "O" and array.ndim and array.size:  # a 0-d object (None, a dict) is no date
             return np.asarray([_datetime64(name, x, aware)[()] for x in array.reshape(-1)]).reshape(array.shape)
     except (TypeError, ValueError) as exc:
         raise HashleaseError(name, value, TIMESTAMP, detail=str(exc), kind=ErrorKind.VALUE) from None

@@ -158,7 +158,11 @@ def as_day_numbers(name: str, dates: Any) -> np.ndarray:
     >>> as_day_numbers("dates", ["2008-02-29T23:00", "2008-03-01T00:01+02:00"]).tolist()  # days since 1970
     [13938.0, 13939.0]
     """
-    array = np.asarray(dates) if not isinstance(dates, (_dt.date, str)) else None
+    try:
+        array = np.asarray(dates) if not isinstance(dates, (_dt.date, str)) else None
+    except (TypeError, ValueError) as exc:  # ragged sequences
+        raise HashleaseError(name, dates, "Excel date serials or dates, one per cash flow", detail=str(exc),
+                             kind=ErrorKind.VALUE) from None
     if array is not None and array.dtype.kind in "iuf" and array.dtype != bool:
         serial = as_real(name, array, "Excel date serials or dates")
         return np.floor(serial)

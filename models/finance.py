@@ -200,6 +200,9 @@ def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
     [1.0, 0.908854]
     """
     days = as_day_numbers("dates", dates)
+    if days.ndim == 0:
+        raise HashleaseError("dates", dates, "one date per flow (a list, the first being the valuation date)",
+                             kind=ErrorKind.VALUE)
     return _discount(_rate(rate), (days - days[..., :1]) / DAYS_PER_YEAR_XNPV)
 
 
@@ -593,7 +596,8 @@ def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "b
     r, n, p, f = _tvm_args(rate, nper, pmt, fv, names=("rate", "nper", "pmt", "fv"))
     w = _when(when)
     g = _Growth(r, n)
-    level = p * (1.0 + r * w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        level = p * (1.0 + r * w)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = -(f + level * g.annuity) / g.growth
         # (1+r)^n near or below the smallest number (a rate near -100%): fv and the perpetuity apart, only fv's
@@ -631,7 +635,8 @@ def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "b
     r, n, p, f = _tvm_args(rate, nper, pmt, pv, names=("rate", "nper", "pmt", "pv"))
     w = _when(when)
     g = _Growth(r, n)
-    level = p * (1.0 + r * w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        level = p * (1.0 + r * w)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = -(g.times_growth(f) + level * g.annuity)
         # (1+r)^n beyond the largest number: finite only if pv and the perpetuity cancel, as in an
@@ -651,11 +656,11 @@ class _Growth:
     """
 
     def __init__(self, r: np.ndarray, n: np.ndarray) -> None:
-        self.log_growth = n * np.log1p(r)
-        # the series' next term is (n-1)(n-2) r^2/6 of n: below 2e-13 once |r| max(n, 1) < 1e-6 (nper < 1 too)
-        small = np.abs(r) * np.maximum(n, 1.0) < 1e-6
-        safe_r = np.where(small, 1.0, r)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.log_growth = n * np.log1p(r)
+            # the series' next term is (n-1)(n-2) r^2/6 of n: below 2e-13 once |r| max(n, 1) < 1e-6 (nper < 1 too)
+            small = np.abs(r) * np.maximum(n, 1.0) < 1e-6
+            safe_r = np.where(small, 1.0, r)
             self.growth = np.exp(self.log_growth)
             self.inverse_growth = np.exp(-self.log_growth)
             self.annuity = np.where(small, n + n * (n - 1.0) * r / 2.0, np.expm1(self.log_growth) / safe_r)

@@ -237,7 +237,8 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     ref_height = check_integer("reference_height", reference_height, ge=0)
     ref_time = as_datetime64("reference_time", reference_time, aware="utc").astype("datetime64[s]")
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
-    offset_s = np.rint((height - ref_height) * interval)
+    with np.errstate(over="ignore", invalid="ignore"):
+        offset_s = np.rint((height - ref_height) * interval)
     # the estimate must be a date (years 1 to 9999, as Python's datetime and Excel's 31 Dec 9999 bound it)
     seconds_from_start = (ref_time - _FIRST_TIME).astype(np.int64) + offset_s
     bad = first_bad(~((seconds_from_start >= 0) & (seconds_from_start <= _LAST_SECOND)))

@@ -198,3 +198,16 @@ def test_finite_result_can_leave_arrays_to_the_kernel():
 def test_result_itself_never_raises():
     # the decision kernel judges overflowing scenarios itself (models/valuation.py)
     assert np.isinf(result(np.array([np.inf]))[0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: m.block_subsidy_sat([[1.0, 2.0], [3.0]]),  # ragged: numpy's "inhomogeneous shape" before
+    lambda: m.to_excel_serial(None),  # endless recursion before
+    lambda: m.xnpv(0.1, [-1.0, 2.0], [None, "2020-01-01"]),
+    lambda: m.xirr([-1.0, 2.0], [[40_000.0, 40_001.0], [1.0]]),
+    lambda: m.finance.xnpv_discount_factors(0.1, dt.date(2020, 1, 1)),  # IndexError before
+], ids=["ragged-height", "none-date", "none-in-dates", "ragged-dates", "one-date"])
+def test_odd_input_is_a_hashlease_error_not_a_traceback(call):
+    with pytest.raises(HashleaseError) as info:
+        call()
+    assert info.value.kind is ErrorKind.VALUE
