@@ -321,7 +321,10 @@ def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) 
             rate[active] = np.where(finite, new, np.nan)
             active = active[finite & ~converged]
         f_final, _ = _npv_and_slope(rate, v2, t2)
-        good = np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * scale)
+        # judged against the discounted terms at the rate found: near -100% the flows dated before the first
+        # fade away, and an NPV that is only small beside the undiscounted flows is no root
+        term_scale = np.sum(np.abs(v2) * np.exp(-t2 * np.log1p(rate)[:, None]), axis=-1)
+        good = np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * np.minimum(scale, term_scale))
         good[active] = False
         bad = np.flatnonzero(~good)
         if bad.size:
