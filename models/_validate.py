@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
+import re
 from typing import Any, Iterable
 
 import numpy as np
 
 from .errors import ErrorKind, HashleaseError
 
-__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "require_one_of", "first_bad",
-           "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
+__all__ = ["as_real", "check_range", "check_integer", "check_choice", "result", "finite_result", "product_in_logs",
+           "check_flag", "require_one_of",
+           "first_bad", "as_datetime64", "error_from_validation", "kind_of_error_type", "NUM_ERROR_TYPES"]
 
 
 def first_bad(mask: np.ndarray) -> tuple[int, ...] | None:
@@ -141,7 +143,10 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     """
     if isinstance(value, (bool, np.bool_)):
         raise HashleaseError(name, value, f"a whole number >= {ge:,}", kind=ErrorKind.VALUE)
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged sequences
+        raise HashleaseError(name, value, f"a whole number >= {ge:,}", detail=str(exc), kind=ErrorKind.VALUE) from None
     if array.dtype.kind in "iu":
         ints = array.astype(np.int64)
     else:
@@ -161,11 +166,43 @@ def check_integer(name: str, value: Any, *, ge: int = 0) -> np.ndarray:
     return ints
 
 
+def check_flag(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is one True or False, else raise (``ErrorKind.VALUE``).
+
+    An option such as ``after_next_halving`` applies to the whole call: an array of flags (a range where
+    one TRUE/FALSE is expected) is refused with a message, not numpy's "truth value ... is ambiguous".
+
+    Examples
+    --------
+    >>> check_flag("after_next_halving", np.True_)
+    True
+    >>> try:
+    ...     check_flag("after_next_halving", [True, False])
+    ... except HashleaseError as exc:
+    ...     print(exc)
+    after_next_halving must be one TRUE or FALSE (for the whole call), got [True, False]
+    >>> try:
+    ...     check_flag("after_next_halving", np.array([True, False]))
+    ... except HashleaseError as exc:
+    ...     print(exc)
+    after_next_halving must be one TRUE or FALSE (for the whole call), got [True, False]
+    """
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.shape == ()
+                                                  and value.dtype == bool):
+        return bool(value)
+    raise HashleaseError(name, _shown(value), "one TRUE or FALSE (for the whole call)", kind=ErrorKind.VALUE)
+
+
+def _shown(value: Any) -> Any:
+    """A value as the message shows it: arrays as lists, not numpy's repr."""
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
 def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices`` (exact spelling), else raise (``ErrorKind.VALUE``)."""
     choices = tuple(choices)
     if not isinstance(value, str) or value not in choices:
-        raise HashleaseError(name, value, "one of " + ", ".join(repr(c) for c in choices), kind=ErrorKind.VALUE)
+        raise HashleaseError(name, _shown(value), "one of " + ", ".join(repr(c) for c in choices), kind=ErrorKind.VALUE)
     return value
 
 
@@ -186,6 +223,86 @@ def result(array: np.ndarray) -> float | np.ndarray:
     """Return a Python float for a 0-d array and the array itself otherwise."""
     array = np.asarray(array)
     return float(array) if array.ndim == 0 else array
+
+
+#: Excel's (and float64's) largest number, about 1.8e308.
+LARGEST_NUMBER = float(np.finfo(np.float64).max)
+
+
+def finite_result(function: str, array: Any, inputs: dict[str, Any], *, scalar_only: bool = False) -> float | np.ndarray:
+    """Return :func:`result` of ``array`` if every element is a finite number, else raise (``ErrorKind.NUM``).
+
+    For the public functions whose inputs are finite and in range but whose answer is beyond the largest
+    number (about 1.8e308) or undefined: the error names every input in ``inputs`` and shows their values
+    at the first such element, as Excel answers #NUM! there. :func:`result` itself never raises: the
+    decision kernel computes per-scenario arrays that may overflow and judges each scenario alone.
+
+    Parameters
+    ----------
+    function : str
+        What is computed, for the message (``"fv"``, ``"hashcost_usd_per_day"``).
+    array : array_like
+        The computed result.
+    inputs : dict
+        The inputs the result depends on, by argument name (arrays broadcast against the result).
+    scalar_only : bool, optional
+        Check only a 0-d result (one value), leaving arrays unchecked: for functions the scenario kernels
+        call with arrays, where one overflowing scenario must not stop the others.
+
+    Examples
+    --------
+    >>> finite_result("hashcost_usd_per_day", np.float64(21.0), {"efficiency_j_per_th": 17.5})
+    21.0
+    >>> try:
+    ...     finite_result("hashcost_usd_per_day", np.array([21.0, np.inf]),
+    ...                   {"efficiency_j_per_th": 17.5, "power_price_usd_per_kwh": [0.05, 1e308]})
+    ... except HashleaseError as exc:
+    ...     print(exc.kind, "|", exc)
+    num | efficiency_j_per_th, power_price_usd_per_kwh must be values for which hashcost_usd_per_day is a \
+finite number (at most about 1.8e308 in size), got 'efficiency_j_per_th=17.5, power_price_usd_per_kwh=1e+308' \
+(at element [1]: the result is too large; Excel answers #NUM!)
+    """
+    array = np.asarray(array, dtype=float)
+    if scalar_only and array.ndim:
+        return array
+    bad = first_bad(~np.isfinite(array))
+    if bad is None:
+        return result(array)
+    shown = []
+    for name, value in inputs.items():
+        value = np.asarray(value)
+        try:
+            item = np.broadcast_to(value, array.shape)[bad] if bad else value.reshape(-1)[0]
+        except ValueError:
+            item = value.reshape(-1)[0] if value.size else value
+        shown.append(f"{name}={_number(item.item() if isinstance(item, np.generic) else item)}")
+    where = f"at element [{', '.join(str(i) for i in bad)}]: " if bad else ""
+    why = "undefined" if np.isnan(array[bad] if bad else array) else "too large"
+    raise HashleaseError(", ".join(inputs), ", ".join(shown),
+                         f"values for which {function} is a finite number (at most about 1.8e308 in size)",
+                         detail=f"{where}the result is {why}; Excel answers #NUM!", kind=ErrorKind.NUM)
+
+
+def product_in_logs(direct: Any, numerators: Iterable[Any], denominators: Iterable[Any] = ()) -> np.ndarray:
+    """``direct`` where it is a finite number; elsewhere the same product of non-negative factors, in logs.
+
+    A product such as ``D * 2**32 / interval / 1e18`` overflows in its first step, or gives NaN as
+    inf / inf, although the result is an ordinary number. Where ``direct`` is not finite it is recomputed as
+    ``exp(sum(log numerators) - sum(log denominators))`` (relative error about 1e-13); elsewhere it is
+    kept as computed, so ordinary results do not change by a bit.
+
+    Examples
+    --------
+    >>> f"{float(product_in_logs(np.float64(np.inf), [1e308, 1e10], [1e20])):.12g}"  # 1e308 x 1e10 / 1e20
+    '1e+298'
+    """
+    direct = np.asarray(direct, dtype=float)
+    if np.isfinite(direct).all():
+        return direct
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_size = sum((np.log(np.asarray(x, dtype=float)) for x in numerators), np.float64(0.0))
+        log_size = log_size - sum((np.log(np.asarray(x, dtype=float)) for x in denominators), np.float64(0.0))
+        return np.where(np.isfinite(direct), direct, np.exp(log_size))
 
 
 def _number(x: Any) -> str:
@@ -214,7 +331,48 @@ _ACCEPTED_BY_TYPE = {
     "date_type": lambda ctx: "a date (YYYY-MM-DD)",
     "too_short": lambda ctx: f"a list of at least {ctx.get('min_length')} item(s)",
     "too_long": lambda ctx: f"a list of at most {ctx.get('max_length')} item(s)",
+    "tuple_type": lambda ctx: "a list of values",
+    "list_type": lambda ctx: "a list of values",
+    "iterable_type": lambda ctx: "a list of values",
+    "dict_type": lambda ctx: "named values (name | value pairs)",
+    "model_type": lambda ctx: f"the named values of a {ctx.get('class_name', 'block')} (name | value pairs)",
+    "model_attributes_type": lambda ctx: "named values (name | value pairs)",
+    "string_type": lambda ctx: "text",
+    "datetime_parsing": lambda ctx: "a date and time (YYYY-MM-DDTHH:MM)",
+    "datetime_type": lambda ctx: "a date and time (YYYY-MM-DDTHH:MM)",
+    "date_from_datetime_inexact": lambda ctx: "a date without a time of day (YYYY-MM-DD)",
+    "multiple_of": lambda ctx: f"a multiple of {_number(ctx.get('multiple_of'))}",
+    "enum": lambda ctx: f"one of {ctx.get('expected')}",
+    "none_required": lambda ctx: "empty",
 }
+
+#: Parts of a pydantic error location that name a member of a union or a validator, not a field:
+#: ``literal['a','b']``, ``tuple[float, ...]``, ``function-after[...]``, ``float``, ``none``.
+_UNION_MEMBER = re.compile(r"[\[\-]|^(float|int|str|bool|none|bytes|date|datetime|decimal|list|tuple|dict|union|"
+                           r"is-instance|lax-or-strict|json-or-python|constrained-\w+)$")
+
+
+def _field_location(loc: tuple) -> str:
+    """A pydantic error location as the user's field name: ``fleet[0].units``, union members left out."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
+        elif not _UNION_MEMBER.search(str(part)):
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _accepted(error: dict) -> str:
+    """What a pydantic error says is accepted, in the docs' words; pydantic's own message as a last resort."""
+    describe = _ACCEPTED_BY_TYPE.get(error["type"])
+    if describe:
+        return describe(error.get("ctx") or {})
+    message = str(error.get("msg", ""))
+    for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
 
 
 #: pydantic error types for a number that breaks a field's numeric constraint: a bad number (#NUM!). Every
@@ -243,38 +401,78 @@ def error_from_validation(exc: Any) -> HashleaseError:
     A HashleaseError raised inside a model validator keeps its value, range and kind (renamed from the outer
     model when nested); any other error's kind follows its pydantic type (:func:`kind_of_error_type`).
     """
-    first = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    first = errors[0]
     ctx = first.get("ctx") or {}
-    parts = []
-    for part in first["loc"]:
-        if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1]}[{part}]" if parts else f"[{part}]"]
-        else:
-            parts.append(str(part))
+    location = _field_location(first["loc"])
     inner = ctx.get("error")
     if isinstance(inner, HashleaseError):  # raised by a nested model: name it from the outer model
-        if not parts:
+        if not location:
             return inner
-        name = ".".join(parts)
-        if parts[-1] != inner.arg:  # raised by a field's own validator: already named
+        name = location
+        if location.split(".")[-1] != inner.arg:  # raised by a field's own validator: already named
             name = f"{name}.{inner.arg}"
         return HashleaseError(name, inner.value, inner.accepted, index=inner.index, detail=inner.detail,
                               kind=inner.kind)
-    field = ".".join(parts) or exc.title
-    describe = _ACCEPTED_BY_TYPE.get(first["type"])
-    accepted = describe(ctx) if describe else first["msg"]
-    return HashleaseError(field, first.get("input"), accepted, kind=kind_of_error_type(first["type"]))
+    deeper = [e for e in errors[1:] if location and _field_location(e["loc"]).startswith((location + "[", location + "."))]
+    if deeper:  # a union whose container member took the input (a list of weights): its item is the error
+        first, location = deeper[0], _field_location(deeper[0]["loc"])
+    field = location or exc.title
+    # a union (a choice or a list of weights) fails once per member at the same field: say what each accepts
+    accepted: list[str] = []
+    for error in errors:
+        if _field_location(error["loc"]) == location and error["type"] != "none_required":
+            text = _accepted(error)
+            if text not in accepted:
+                accepted.append(text)
+    return HashleaseError(field, first.get("input"), ", or ".join(accepted) or _accepted(first),
+                          kind=kind_of_error_type(first["type"]))
 
 
-TIMESTAMP = "a UTC timestamp (datetime, numpy.datetime64 or ISO 8601 text)"
+TIMESTAMP = "a date or timestamp (date, datetime, numpy.datetime64 or ISO 8601 text)"
 
 
-def as_datetime64(name: str, value: Any) -> np.ndarray:
-    """Timestamps as a datetime64 array: aware datetimes converted to UTC, naive ones (and text) taken as UTC."""
+def _has_offset(text: np.ndarray) -> np.ndarray:
+    """Whether ISO 8601 texts end in a UTC offset ('Z', '+02:00', '-0500'): after the date, no '-' is a sign."""
+    text = np.char.strip(text.astype(str))
+    return (np.char.find(text, "+") >= 0) | (np.char.find(text, "Z") >= 0) | (np.char.rfind(text, "-") > 9)
+
+
+def as_datetime64(name: str, value: Any, *, aware: str = "wall_clock") -> np.ndarray:
+    """Dates and timestamps as a datetime64 array; naive ones (and text without an offset) as given.
+
+    Time-zone-aware values (a ``datetime`` with ``tzinfo``, a zoned ``pandas.Timestamp``, ISO 8601 text
+    with an offset such as ``+02:00`` or ``Z``) are read as ``aware`` says:
+
+    - ``"wall_clock"`` (default): the offset is dropped and the local date and time kept, as Excel, which
+      has no time zones, shows them: 1 Mar 2008 00:01 at +02:00 is 1 Mar 2008, not 29 Feb (UTC).
+    - ``"utc"``: converted to UTC, for instants that must be unique (hourly price curves, block times).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> local = dt.datetime(2008, 3, 1, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    >>> str(as_datetime64("date", local)), str(as_datetime64("date", local, aware="utc"))
+    ('2008-03-01T00:01:00.000000', '2008-02-29T22:01:00.000000')
+    >>> str(as_datetime64("date", "2008-03-01T00:01+02:00"))
+    '2008-03-01T00:01:00.000000'
+    """
+    if aware not in ("wall_clock", "utc"):
+        raise ValueError(f"aware must be 'wall_clock' or 'utc', got {aware!r}")  # a programming error
+    out = _datetime64(name, value, aware)
+    bad = first_bad(np.isnat(out))
+    if bad is not None:  # numpy reads "NaT" (and pandas' missing dates) as a date that is not one
+        raise HashleaseError(name, "an empty date (NaT)", "a date", index=bad or None, kind=ErrorKind.VALUE)
+    return out
+
+
+def _datetime64(name: str, value: Any, aware: str) -> np.ndarray:
     try:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is not None:
-                value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+                if aware == "utc":
+                    value = value.astimezone(_dt.timezone.utc)
+                value = value.replace(tzinfo=None)
             return np.asarray(np.datetime64(value, "us"))
         if isinstance(value, _dt.date):
             return np.asarray(np.datetime64(value, "D"))
@@ -282,9 +480,12 @@ def as_datetime64(name: str, value: Any) -> np.ndarray:
         if array.dtype.kind == "M":
             return array
         if array.dtype.kind in "US":
+            if array.size and _has_offset(array).any():  # numpy would convert to UTC, with a warning
+                parsed = [_dt.datetime.fromisoformat(str(x).strip().replace("Z", "+00:00")) for x in array.reshape(-1)]
+                return np.asarray([_datetime64(name, x, aware)[()] for x in parsed]).reshape(array.shape)
             return array.astype("datetime64[us]")
-        if array.dtype.kind == "O" and array.size:
-            return np.asarray([as_datetime64(name, x)[()] for x in array.reshape(-1)]).reshape(array.shape)
+        if array.dtype.kind == "O" and array.ndim and array.size:  # a 0-d object (None, a dict) is no date
+            return np.asarray([_datetime64(name, x, aware)[()] for x in array.reshape(-1)]).reshape(array.shape)
     except (TypeError, ValueError) as exc:
         raise HashleaseError(name, value, TIMESTAMP, detail=str(exc), kind=ErrorKind.VALUE) from None
     raise HashleaseError(name, value, TIMESTAMP, kind=ErrorKind.VALUE)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_range, first_bad, result
+from ._validate import check_range, finite_result, first_bad, product_in_logs, result
 from .difficulty import DifficultyOne
 from .errors import ErrorKind, HashleaseError
 from .hashprice import hashprice_btc_per_day, hashprice_usd_per_day
@@ -94,8 +94,12 @@ def hashcost_usd_per_day(efficiency_j_per_th: Any, power_price_usd_per_kwh: Any,
     price = check_range("power_price_usd_per_kwh", power_price_usd_per_kwh, ge=0)
     uptime = check_range("uptime_frac", uptime_frac, gt=0, le=1)
     pue_ = check_range("pue", pue, ge=1)
-    per_ph = HOURS_PER_DAY * eff * _KW_PER_PH_PER_J_PER_TH * price * pue_ * uptime
-    return result(per_ph * hashes_per_unit(unit) / HASHES_PER_UNIT["PH"])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        per_ph = HOURS_PER_DAY * eff * _KW_PER_PH_PER_J_PER_TH * price * pue_ * uptime
+        out = per_ph * hashes_per_unit(unit) / HASHES_PER_UNIT["PH"]
+    out = product_in_logs(out, [HOURS_PER_DAY, eff, price, pue_, uptime, hashes_per_unit(unit)], [HASHES_PER_UNIT["PH"]])
+    return finite_result("hashcost_usd_per_day", out,
+                         {"efficiency_j_per_th": eff, "power_price_usd_per_kwh": price, "pue": pue_})
 
 
 def mining_margin_usd_per_ph_day(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: Any,
@@ -116,7 +120,10 @@ def mining_margin_usd_per_ph_day(hashprice_usd_per_ph_day: Any, efficiency_j_per
     h = check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0)
     uptime, fee, pue_, other = _refinements(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day)
     cost = hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime, pue=pue_)
-    return result(h * uptime * (1.0 - fee) - cost - other)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = h * uptime * (1.0 - fee) - cost - other
+    return finite_result("mining_margin_usd_per_ph_day", out,
+                         {"hashprice_usd_per_ph_day": h, "other_cash_cost_usd_per_ph_day": other})
 
 
 def breakeven_power_price_usd_per_kwh(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: Any, *,
@@ -158,7 +165,10 @@ def breakeven_power_price_usd_per_kwh(hashprice_usd_per_ph_day: Any, efficiency_
     h = check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0)
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     uptime, fee, pue_, other = _refinements(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day)
-    return result((h * uptime * (1.0 - fee) - other) / (HOURS_PER_DAY * eff * pue_ * uptime))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = (h * uptime * (1.0 - fee) - other) / (HOURS_PER_DAY * eff * pue_ * uptime)
+    return finite_result("breakeven_power_price_usd_per_kwh", out,
+                         {"hashprice_usd_per_ph_day": h, "efficiency_j_per_th": eff})
 
 
 def breakeven_efficiency_j_per_th(hashprice_usd_per_ph_day: Any, power_price_usd_per_kwh: Any, *,
@@ -193,7 +203,10 @@ def breakeven_efficiency_j_per_th(hashprice_usd_per_ph_day: Any, power_price_usd
     h = check_range("hashprice_usd_per_ph_day", hashprice_usd_per_ph_day, ge=0)
     price = check_range("power_price_usd_per_kwh", power_price_usd_per_kwh, gt=0)
     uptime, fee, pue_, other = _refinements(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day)
-    return result((h * uptime * (1.0 - fee) - other) / (HOURS_PER_DAY * price * pue_ * uptime))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = (h * uptime * (1.0 - fee) - other) / (HOURS_PER_DAY * price * pue_ * uptime)
+    return finite_result("breakeven_efficiency_j_per_th", out,
+                         {"hashprice_usd_per_ph_day": h, "power_price_usd_per_kwh": price})
 
 
 def breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th: Any, power_price_usd_per_kwh: Any, *,
@@ -231,7 +244,11 @@ def breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th: Any, power_price_usd
     """
     uptime, fee, pue_, other = _refinements(uptime_frac, pool_fee_frac, pue, other_cash_cost_usd_per_ph_day)
     cost = hashcost_usd_per_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime, pue=pue_)
-    return result((cost + other) / (uptime * (1.0 - fee)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = (cost + other) / (uptime * (1.0 - fee))
+    return finite_result("breakeven_hashprice_usd_per_ph_day", out,
+                         {"efficiency_j_per_th": efficiency_j_per_th, "power_price_usd_per_kwh": power_price_usd_per_kwh,
+                          "other_cash_cost_usd_per_ph_day": other})
 
 
 def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per_th: Any,
@@ -294,7 +311,11 @@ def breakeven_btc_price_usd(difficulty: Any, block_height: Any, efficiency_j_per
                              detail="the block reward is zero, so no BTC price breaks even", kind=ErrorKind.NUM)
     hashprice = breakeven_hashprice_usd_per_ph_day(efficiency_j_per_th, power_price_usd_per_kwh, uptime_frac=uptime,
                                                    pool_fee_frac=fee, pue=pue_, other_cash_cost_usd_per_ph_day=other)
-    return result(hashprice / btc)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = hashprice / btc
+    return finite_result("breakeven_btc_price_usd", out,
+                         {"difficulty": difficulty, "efficiency_j_per_th": efficiency_j_per_th,
+                          "power_price_usd_per_kwh": power_price_usd_per_kwh})
 
 
 def cost_to_mine_usd_per_btc(difficulty: Any, block_height: Any, efficiency_j_per_th: Any,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import check_choice, check_range, as_real, result
+from ._validate import as_real, check_choice, check_range, finite_result, product_in_logs, result
 from .units import HASHES_PER_UNIT, SECONDS_PER_DAY, hashes_per_unit
 
 __all__ = [
@@ -62,7 +62,10 @@ def expected_blocks_per_day(hashrate_h_per_s: Any, difficulty: Any, *,
     """
     hashrate = check_range("hashrate_h_per_s", hashrate_h_per_s, ge=0)
     diff = check_range("difficulty", difficulty, gt=0)
-    return result(hashrate * SECONDS_PER_DAY / (diff * hashes_per_difficulty(difficulty_one)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = hashrate * SECONDS_PER_DAY / (diff * hashes_per_difficulty(difficulty_one))
+    out = product_in_logs(out, [hashrate, SECONDS_PER_DAY], [diff, hashes_per_difficulty(difficulty_one)])
+    return finite_result("expected_blocks_per_day", out, {"hashrate_h_per_s": hashrate, "difficulty": diff})
 
 
 def network_hashrate(difficulty: Any, *, unit: str = "EH", mean_block_interval_s: Any = TARGET_BLOCK_INTERVAL_S,
@@ -106,7 +109,12 @@ def network_hashrate(difficulty: Any, *, unit: str = "EH", mean_block_interval_s
     diff = check_range("difficulty", difficulty, gt=0)
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
     per_unit = hashes_per_unit(unit, choices=tuple(HASHES_PER_UNIT))
-    return result(diff * hashes_per_difficulty(difficulty_one) / interval / per_unit)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = diff * hashes_per_difficulty(difficulty_one) / interval / per_unit
+    out = product_in_logs(out, [diff, hashes_per_difficulty(difficulty_one)], [interval, per_unit])
+    # the scenario kernels pass arrays and judge an overflowing scenario alone: only one value is refused
+    return finite_result("network_hashrate", out, {"difficulty": diff, "mean_block_interval_s": interval},
+                         scalar_only=True)
 
 
 def difficulty_from_hashrate(hashrate: Any, *, unit: str = "EH",
@@ -126,7 +134,12 @@ def difficulty_from_hashrate(hashrate: Any, *, unit: str = "EH",
     rate = check_range("hashrate", hashrate, gt=0)
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
     per_unit = hashes_per_unit(unit, choices=tuple(HASHES_PER_UNIT))
-    return result(rate * per_unit * interval / hashes_per_difficulty(difficulty_one))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = rate * per_unit * interval / hashes_per_difficulty(difficulty_one)
+    out = product_in_logs(out, [rate, per_unit, interval], [hashes_per_difficulty(difficulty_one)])
+    # the scenario kernels pass arrays and judge an overflowing scenario alone: only one value is refused
+    return finite_result("difficulty_from_hashrate", out, {"hashrate": rate, "mean_block_interval_s": interval},
+                         scalar_only=True)
 
 
 def mean_block_interval_s(difficulty: Any, hashrate: Any, *, unit: str = "EH",
@@ -166,7 +179,11 @@ def mean_block_interval_s(difficulty: Any, hashrate: Any, *, unit: str = "EH",
     diff = check_range("difficulty", difficulty, gt=0)
     rate = check_range("hashrate", hashrate, gt=0)
     per_unit = hashes_per_unit(unit, choices=tuple(HASHES_PER_UNIT))
-    return result(diff * hashes_per_difficulty(difficulty_one) / (rate * per_unit))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = diff * hashes_per_difficulty(difficulty_one) / (rate * per_unit)
+    out = product_in_logs(out, [diff, hashes_per_difficulty(difficulty_one)], [rate, per_unit])
+    # the scenario kernels pass arrays and judge an overflowing scenario alone: only one value is refused
+    return finite_result("mean_block_interval_s", out, {"difficulty": diff, "hashrate": rate}, scalar_only=True)
 
 
 def retarget_factor(actual_timespan_s: Any) -> float | np.ndarray:
@@ -216,4 +233,6 @@ def retarget_difficulty(difficulty: Any, actual_timespan_s: Any) -> float | np.n
     400.0
     """
     diff = check_range("difficulty", difficulty, ge=1)
-    return result(np.maximum(1.0, diff * retarget_factor(actual_timespan_s)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.maximum(1.0, diff * retarget_factor(actual_timespan_s))
+    return finite_result("retarget_difficulty", out, {"difficulty": diff, "actual_timespan_s": actual_timespan_s})

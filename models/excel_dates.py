@@ -9,6 +9,7 @@ either accepts is 31 Dec 9999.
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 from typing import Any, Literal
 
 import numpy as np
@@ -29,8 +30,9 @@ MAX_SERIAL = {1900: 2_958_465, 1904: 2_957_003}
 
 
 def _system(date_system: Any) -> int:
-    if date_system not in (1900, 1904) or isinstance(date_system, bool):
-        raise HashleaseError("date_system", date_system, "one of 1900, 1904", kind=ErrorKind.VALUE)
+    if isinstance(date_system, bool) or not isinstance(date_system, numbers.Real) or date_system not in (1900, 1904):
+        raise HashleaseError("date_system", date_system.tolist() if isinstance(date_system, np.ndarray) else date_system,
+                             "one of 1900, 1904", kind=ErrorKind.VALUE)
     return int(date_system)
 
 
@@ -40,7 +42,9 @@ def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np
     Parameters
     ----------
     dates : date, datetime, numpy.datetime64, ISO 8601 str, or array_like of them
-        Dates from 1 Jan 1900 (1900 system) or 1 Jan 1904 (1904 system) to 31 Dec 9999.
+        Dates from 1 Jan 1900 (1900 system) or 1 Jan 1904 (1904 system) to 31 Dec 9999. Excel has no time
+        zones: a datetime with a time zone or text with an offset keeps its wall-clock date and time (the
+        offset is dropped, not converted to UTC), so 1 Mar 2008 00:01 at +02:00 is serial 39508.0007.
     date_system : {1900, 1904}, optional
         Excel's date system; default 1900 (Windows and current Mac Excel).
 
@@ -64,6 +68,8 @@ def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np
     [1.0, 59.0, 61.0]
     >>> to_excel_serial("2008-01-01", date_system=1904)
     37986.0
+    >>> round(to_excel_serial("2008-03-01T00:01+02:00"), 4)  # the wall-clock date, not 29 Feb in UTC
+    39508.0007
     """
     system = _system(date_system)
     stamps = as_datetime64("dates", dates).astype("datetime64[us]")
@@ -144,9 +150,19 @@ def as_day_numbers(name: str, dates: Any) -> np.ndarray:
     """Whole day numbers for date differences: Excel serials truncated to integers, or datetimes' days.
 
     Numbers are taken as Excel serials (either system: only differences matter) and truncated, as XNPV
-    and XIRR truncate them; dates and datetimes count whole calendar days.
+    and XIRR truncate them; dates and datetimes count whole calendar days, on the wall clock: a datetime
+    with a time zone (or text with an offset) keeps its local date, as Excel has no time zones.
+
+    Examples
+    --------
+    >>> as_day_numbers("dates", ["2008-02-29T23:00", "2008-03-01T00:01+02:00"]).tolist()  # days since 1970
+    [13938.0, 13939.0]
     """
-    array = np.asarray(dates) if not isinstance(dates, (_dt.date, str)) else None
+    try:
+        array = np.asarray(dates) if not isinstance(dates, (_dt.date, str)) else None
+    except (TypeError, ValueError) as exc:  # ragged sequences
+        raise HashleaseError(name, dates, "Excel date serials or dates, one per cash flow", detail=str(exc),
+                             kind=ErrorKind.VALUE) from None
     if array is not None and array.dtype.kind in "iuf" and array.dtype != bool:
         serial = as_real(name, array, "Excel date serials or dates")
         return np.floor(serial)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import as_real, check_choice, check_range, first_bad, result
+from ._validate import as_real, check_choice, check_flag, check_range, finite_result, first_bad, result
 from .errors import ErrorKind, HashleaseError
 from .excel_dates import as_day_numbers
 from .units import DAYS_PER_YEAR
@@ -79,6 +79,12 @@ def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np
     float or numpy.ndarray
         [currency]
 
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the NPV is beyond the largest number (about 1.8e308), as at a rate near -100% over
+        many periods; terms that overflow on their own but cancel are summed in scaled form instead.
+
     Notes
     -----
     .. math:: \mathrm{NPV} = \sum_{i=1}^{n} \frac{v_i}{(1+r)^i}
@@ -98,10 +104,11 @@ def npv(rate: Any, values: Any, *, first_flow_at_t0: bool = False) -> float | np
     v = _values(values)
     r = _rate(rate)
     _series_shape(rate=r.shape, values=v.shape[:-1])
-    r = r[..., None]
-    start = 0 if first_flow_at_t0 else 1
+    start = 0 if check_flag("first_flow_at_t0", first_flow_at_t0) else 1
     t = np.arange(start, start + v.shape[-1], dtype=float)
-    return _leading(np.sum(v * (1.0 + r) ** -t, axis=-1))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = _stable_sum(np.sum(v * (1.0 + r[..., None]) ** -t, axis=-1), v, -t * np.log1p(r)[..., None])
+    return finite_result("npv", out, {"rate": r, "values": _largest(v)})
 
 
 def _exponents_in_years(values: np.ndarray, dates: Any) -> np.ndarray:
@@ -126,11 +133,19 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
     dates : array_like
         One date per cash flow: Excel serial numbers (truncated to whole days) or dates; shape (n,) shared by
         every series or the shape of ``values``. The first date of each series is the valuation date.
+        Datetimes with a time zone count their wall-clock date (Excel has no time zones).
 
     Returns
     -------
     float or numpy.ndarray
         Present value at the first date. [currency]
+
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the XNPV of a single series is beyond the largest number (about 1.8e308). With many
+        series (a 2-D ``values``, as the scenario kernels pass) such a series gives inf or NaN in its place,
+        so that one overflowing scenario does not stop the others.
 
     Notes
     -----
@@ -152,7 +167,11 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float | np.ndarray:
     r = _rate(rate)
     years = _exponents_in_years(v, dates)
     _series_shape(rate=r.shape, values=v.shape[:-1], dates=years.shape[:-1])
-    return _leading(np.sum(v * _discount(r, years), axis=-1))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = _stable_sum(np.sum(v * _discount(r, years), axis=-1), v, -years * np.log1p(r)[..., None])
+    # one series: a number or an error; many series (the scenario kernels): an overflowing one stays inf
+    # or NaN so that its caller can judge it alone
+    return finite_result("xnpv", out, {"rate": r, "values": _largest(v)}, scalar_only=True)
 
 
 def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
@@ -171,7 +190,9 @@ def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Discount factors, the broadcast shape of ``rate[..., None]`` and ``dates``. [ratio]
+        Discount factors, the broadcast shape of ``rate[..., None]`` and ``dates``. [ratio] A factor beyond the
+        largest number (a rate near -100% over decades) is inf, not an error: the scenario kernels that call
+        this judge each scenario alone, and :func:`xnpv` refuses a single series whose value overflows.
 
     Examples
     --------
@@ -179,6 +200,9 @@ def xnpv_discount_factors(rate: Any, dates: Any) -> np.ndarray:
     [1.0, 0.908854]
     """
     days = as_day_numbers("dates", dates)
+    if days.ndim == 0:
+        raise HashleaseError("dates", dates, "one date per flow (a list, the first being the valuation date)",
+                             kind=ErrorKind.VALUE)
     return _discount(_rate(rate), (days - days[..., :1]) / DAYS_PER_YEAR_XNPV)
 
 
@@ -186,20 +210,83 @@ def _discount(r: np.ndarray, years: np.ndarray) -> np.ndarray:
     return (1.0 + r[..., None]) ** -years
 
 
-def _check_sign_change(v: np.ndarray, function: str) -> None:
+#: Size of a natural log beyond which exp() nears the float range (1e+-260): products are formed in logs there.
+_LOG_EXTREME = 600.0
+
+
+def _largest(v: np.ndarray) -> np.ndarray:
+    """The largest cash flow in size of each series, to show in an overflow message."""
+    return np.take_along_axis(v, np.abs(v).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+
+
+def _log_sum(v: np.ndarray, log_factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sign and log of the size of sum(v * exp(log_factor)) over the last axis, free of overflow.
+
+    Each term is taken in logs, log|v| + log_factor, and scaled by the largest of its series, so the largest
+    term is exactly 1, none exceeds it, and the sum of n terms cannot overflow (or lose its leading terms to
+    subnormal numbers); the scale is added back in logs.
+    """
+    shape = np.broadcast_shapes(v.shape, log_factor.shape)
+    v, log_factor = np.broadcast_to(v, shape), np.broadcast_to(log_factor, shape)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_term = np.where(v != 0, np.log(np.abs(v)) + log_factor, -np.inf)
+        shift = np.max(log_term, axis=-1, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        inner = np.sum(np.where(v != 0, np.sign(v) * np.exp(log_term - shift), 0.0), axis=-1)
+        return np.sign(inner), shift[..., 0] + np.log(np.abs(inner))
+
+
+def _stable_sum(direct: np.ndarray, v: np.ndarray, log_factor: np.ndarray) -> np.ndarray:
+    """``direct`` (sum of v * exp(log_factor)) where finite; elsewhere the same sum in scaled form.
+
+    The direct sum overflows to inf or NaN when a factor or a term does even though the sum is finite
+    (flows discounted at a rate near -100%, or two huge terms that cancel). Where it is not finite the sum
+    is recomputed from :func:`_log_sum`; it is then inf only if the true sum is beyond the largest number.
+    """
+    direct = np.asarray(direct, dtype=float)
+    # factors beyond 1e+-260 lose digits to subnormal numbers (or overflow) before the sum is formed
+    extreme = np.any((v != 0) & (np.abs(log_factor) > _LOG_EXTREME), axis=-1)
+    redo = ~np.isfinite(direct) | extreme
+    if not redo.any():
+        return direct
+    sign, log_size = _log_sum(v, log_factor)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = sign * np.exp(log_size)
+    return np.where(redo, scaled, direct)
+
+
+def _check_sign_change(v: np.ndarray, function: str, excel_error: str = "#NUM!") -> None:
     has_pos = np.any(v > 0, axis=-1)
     has_neg = np.any(v < 0, axis=-1)
     bad = first_bad(~(has_pos & has_neg))
     if bad is not None:
         raise HashleaseError("values", "no sign change" if not bad else f"series {bad} has no sign change",
                              "at least one positive and one negative cash flow", index=bad or None,
-                             detail=f"{function} has no solution, Excel answers #NUM!", kind=ErrorKind.NUM)
+                             detail=f"{function} has no solution, Excel answers {excel_error}", kind=ErrorKind.NUM)
 
 
 def _npv_and_slope(rate: np.ndarray, v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     log_base = np.log1p(rate)[..., None]
     discounted = v * np.exp(-t * log_base)
     return discounted.sum(axis=-1), (-t * discounted).sum(axis=-1) / (1.0 + rate)
+
+
+def _check_two_dates(v: np.ndarray, years: np.ndarray, function: str) -> None:
+    """Refuse series whose non-zero flows all fall on one date: their XNPV does not depend on the rate.
+
+    It is then the flows' sum discounted from one date: zero at every rate if they cancel, at none
+    otherwise. Either way there is no rate to report (Excel answers #NUM!).
+    """
+    live = v != 0
+    latest = np.max(np.where(live, years, -np.inf), axis=-1)
+    earliest = np.min(np.where(live, years, np.inf), axis=-1)
+    bad = first_bad(latest == earliest)
+    if bad is not None:
+        where = f"series {bad}: " if bad else ""
+        raise HashleaseError("dates", f"{where}every non-zero cash flow on one date",
+                             "at least two different dates among the non-zero cash flows", index=bad or None,
+                             detail=f"on one date the NPV does not depend on the rate: {function} has no "
+                                    "solution (or every rate is one), Excel answers #NUM!", kind=ErrorKind.NUM)
 
 
 #: Rates scanned for a sign change when Newton's method does not converge from the guess: dense near
@@ -234,7 +321,10 @@ def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) 
             rate[active] = np.where(finite, new, np.nan)
             active = active[finite & ~converged]
         f_final, _ = _npv_and_slope(rate, v2, t2)
-        good = np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * scale)
+        # judged against the discounted terms at the rate found: near -100% the flows dated before the first
+        # fade away, and an NPV that is only small beside the undiscounted flows is no root
+        term_scale = np.sum(np.abs(v2) * np.exp(-t2 * np.log1p(rate)[:, None]), axis=-1)
+        good = np.isfinite(rate) & (np.abs(f_final) <= 1e-7 * np.minimum(scale, term_scale))
         good[active] = False
         bad = np.flatnonzero(~good)
         if bad.size:
@@ -337,7 +427,8 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     values : array_like
         Cash flows, dated along the last axis; at least one positive and one negative. [currency]
     dates : array_like
-        One date per cash flow (Excel serials truncated to days, or dates); shape (n,) or that of values.
+        One date per cash flow (Excel serials truncated to days, or dates; a datetime with a time zone counts
+        its wall-clock date); shape (n,) or that of values.
     guess : array_like, optional
         Starting rate, > -1; default 0.1. [fraction/year]
 
@@ -349,7 +440,8 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     Raises
     ------
     HashleaseError
-        If a series has no sign change, or no rate sets its XNPV to zero (Excel: ``#NUM!``).
+        If a series has no sign change, its non-zero flows all fall on one date (the XNPV is then the same
+        at every rate), or no rate sets its XNPV to zero (Excel: ``#NUM!``).
 
     References
     ----------
@@ -370,6 +462,7 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     shape = _series_shape(values=v.shape[:-1], dates=years.shape[:-1], guess=g.shape)
     v = np.broadcast_to(v, shape + v.shape[-1:])
     years = np.broadcast_to(years, shape + years.shape[-1:])
+    _check_two_dates(v, years, "XIRR")
     return _leading(_solve_rate(v, years, np.broadcast_to(g, shape), "XIRR"))
 
 
@@ -390,8 +483,16 @@ def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarr
     float or numpy.ndarray
         [fraction/period]
 
+    Raises
+    ------
+    HashleaseError
+        If a series has no positive or no negative value (Excel: ``#DIV/0!``).
+
     Notes
     -----
+    The sums are taken in logs, so MIRR over thousands of periods, whose compounded positives exceed the
+    largest number, is still found (2,001 flows at 50%: about 0.5).
+
     With :math:`n` values, positives :math:`P` and negatives :math:`N`:
 
     .. math:: \mathrm{MIRR} = \left(\frac{-\mathrm{NPV}(r_r, P)\,(1+r_r)^n}{\mathrm{NPV}(r_f, N)\,(1+r_f)}\right)^{1/(n-1)} - 1
@@ -402,16 +503,18 @@ def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarr
     0.126094
     """
     v = _values(values)
-    _check_sign_change(v, "MIRR")
+    _check_sign_change(v, "MIRR", "#DIV/0!")
     fr = _rate(finance_rate, "finance_rate")
     rr = _rate(reinvest_rate, "reinvest_rate")
     _series_shape(values=v.shape[:-1], finance_rate=fr.shape, reinvest_rate=rr.shape)
-    fr, rr = fr[..., None], rr[..., None]
     n = v.shape[-1]
     t = np.arange(n, dtype=float)
-    future_positive = np.sum(np.where(v > 0, v, 0.0) * (1.0 + rr) ** (n - 1 - t), axis=-1)
-    present_negative = np.sum(np.where(v < 0, v, 0.0) * (1.0 + fr) ** -t, axis=-1)
-    return _leading((-future_positive / present_negative) ** (1.0 / (n - 1)) - 1.0)
+    # in logs: over many periods the compounded positives exceed the largest number while MIRR is finite
+    _, log_future_positive = _log_sum(np.where(v > 0, v, 0.0), (n - 1 - t) * np.log1p(rr)[..., None])
+    _, log_present_negative = _log_sum(np.where(v < 0, -v, 0.0), -t * np.log1p(fr)[..., None])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.expm1((log_future_positive - log_present_negative) / (n - 1))
+    return finite_result("mirr", out, {"finance_rate": fr, "reinvest_rate": rr})
 
 
 def _when(when: str) -> float:
@@ -439,10 +542,19 @@ def pmt(rate: Any, nper: Any, pv: Any, fv: Any = 0.0, *, when: Literal["end", "b
     float or numpy.ndarray
         Payment per period, negative for money paid out. [currency/period]
 
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the payment is beyond the largest number (about 1.8e308).
+
     Notes
     -----
     .. math:: \mathrm{PMT} = -\frac{r\,(fv + pv\,(1+r)^n)}{(1 + r\,w)\,((1+r)^n - 1)}, \qquad
               -\frac{pv + fv}{n} \text{ at } r = 0
+
+    Where :math:`(1+r)^n` exceeds the largest number, numerator and denominator are divided by it:
+    :math:`-r\,(fv\,(1+r)^{-n} + pv) / ((1 + r\,w)(1 - (1+r)^{-n}))`, so ``pmt(0.5, 2000, 1000)`` is -500,
+    as in Excel.
 
     Examples
     --------
@@ -453,8 +565,13 @@ def pmt(rate: Any, nper: Any, pv: Any, fv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pv, fv)
     w = _when(when)
-    growth, annuity = _growth(r, n)
-    return result(-(f + p * growth) / ((1.0 + r * w) * annuity))
+    g = _Growth(r, n)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = -(f + g.times_growth(p)) / ((1.0 + r * w) * g.annuity)
+        # (1+r)^n near or beyond the largest number: numerator and denominator divided by it
+        inverse = lambda: -(_times_exp(f, -g.log_growth) + p) / ((1.0 + r * w) * g.discounted_annuity)  # noqa: E731
+        out = g.where_finite(g.where_large(out, inverse), inverse)
+    return finite_result("pmt", out, {"rate": r, "nper": n, "pv": p, "fv": f})
 
 
 def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
@@ -465,6 +582,15 @@ def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "b
     .. math:: \mathrm{PV} = -\frac{fv + pmt\,(1 + r\,w)\,((1+r)^n - 1)/r}{(1+r)^n}, \qquad
               -(fv + pmt\,n) \text{ at } r = 0
 
+    Where :math:`(1+r)^n` exceeds the largest number the quotient is divided through by it
+    (``pv(0.5, 2000, -100)`` is 200, as in Excel); where it is below the smallest (a rate near -100%), the
+    annuity's perpetuity :math:`pmt(1+rw)/r` is kept apart from the part that grows.
+
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the present value is beyond the largest number (about 1.8e308).
+
     Examples
     --------
     >>> round(pv(0.08 / 12, 12 * 20, 500), 2)  # Microsoft's PV example: an annuity of $500 a month
@@ -472,8 +598,21 @@ def pv(rate: Any, nper: Any, pmt: Any, fv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pmt, fv, names=("rate", "nper", "pmt", "fv"))
     w = _when(when)
-    growth, annuity = _growth(r, n)
-    return result(-(f + p * (1.0 + r * w) * annuity) / growth)
+    g = _Growth(r, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        level = p * (1.0 + r * w)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = -(f + level * g.annuity) / g.growth
+        # (1+r)^n near or below the smallest number (a rate near -100%): fv and the perpetuity apart, only fv's
+        # part grows, in logs
+        tiny = g.log_growth < -_LOG_EXTREME
+        if tiny.any():
+            out = np.where(tiny, -(_times_exp(f - level / np.where(tiny, r, 1.0), -g.log_growth)
+                                   + level / np.where(tiny, r, 1.0)), out)
+        # (1+r)^n near or beyond the largest number: divided through by it
+        inverse = lambda: -(_times_exp(f, -g.log_growth) + level * g.discounted_annuity)  # noqa: E731
+        out = g.where_finite(g.where_large(out, inverse), inverse)
+    return finite_result("pv", out, {"rate": r, "nper": n, "pmt": p, "fv": f})
 
 
 def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "begin"] = "end") -> float | np.ndarray:
@@ -484,6 +623,13 @@ def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "b
     .. math:: \mathrm{FV} = -\left(pv\,(1+r)^n + pmt\,(1 + r\,w)\,\frac{(1+r)^n - 1}{r}\right), \qquad
               -(pv + pmt\,n) \text{ at } r = 0
 
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the future value is beyond the largest number (about 1.8e308): ``fv(0.5, 2000, -1)``
+        (Excel: ``#NUM!``). Where :math:`(1+r)^n` alone overflows but ``pv`` and the perpetuity
+        :math:`pmt(1+rw)/r` cancel (an interest-only loan) the finite answer is returned.
+
     Examples
     --------
     >>> round(fv(0.06 / 12, 10, -200, -500, when="begin"), 2)  # Microsoft's FV example
@@ -491,21 +637,64 @@ def fv(rate: Any, nper: Any, pmt: Any, pv: Any = 0.0, *, when: Literal["end", "b
     """
     r, n, p, f = _tvm_args(rate, nper, pmt, pv, names=("rate", "nper", "pmt", "pv"))
     w = _when(when)
-    growth, annuity = _growth(r, n)
-    return result(-(f * growth + p * (1.0 + r * w) * annuity))
+    g = _Growth(r, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        level = p * (1.0 + r * w)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = -(g.times_growth(f) + level * g.annuity)
+        # (1+r)^n beyond the largest number: finite only if pv and the perpetuity cancel, as in an
+        # interest-only loan (pmt = -pv r)
+        out = g.where_large(out, lambda: -(_times_exp(f + level / r, g.log_growth) - level / r))
+        out = g.where_finite(out, lambda: -(_times_exp(f + level / r, g.log_growth) - level / r))
+    return finite_result("fv", out, {"rate": r, "nper": n, "pmt": p, "pv": f})
 
 
-def _growth(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(1+r)^n and the annuity factor ((1+r)^n - 1) / r, which is n at r = 0.
+class _Growth:
+    """(1+r)^n, its inverse, and the annuity factors ((1+r)^n - 1) / r and (1 - (1+r)^-n) / r, from logs.
 
-    Near zero the factor is taken from its series n + n(n-1)r/2, free of the cancellation (and of the
-    subnormal-number rounding) of the quotient.
+    Each is n at r = 0; near zero they are taken from their series n + n(n-1)r/2 and n - n(n+1)r/2, free
+    of the cancellation (and of the subnormal-number rounding) of the quotients. ``growth`` and
+    ``annuity`` overflow where n log(1+r) > 709.78, ``inverse_growth`` and ``discounted_annuity`` where
+    it is below -709.78; the TVM functions use the form that is finite.
     """
-    log_growth = n * np.log1p(r)
-    small = np.abs(r * n) < 1e-6  # the series' next term is (nr)^2/6 of n: below 2e-13
-    with np.errstate(divide="ignore", invalid="ignore"):
-        annuity = np.where(small, n + n * (n - 1.0) * r / 2.0, np.expm1(log_growth) / np.where(small, 1.0, r))
-    return np.exp(log_growth), annuity
+
+    def __init__(self, r: np.ndarray, n: np.ndarray) -> None:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.log_growth = n * np.log1p(r)
+            # the series' next term is (n-1)(n-2) r^2/6 of n: below 2e-13 once |r| max(n, 1) < 1e-6 (nper < 1 too)
+            small = np.abs(r) * np.maximum(n, 1.0) < 1e-6
+            safe_r = np.where(small, 1.0, r)
+            self.growth = np.exp(self.log_growth)
+            self.inverse_growth = np.exp(-self.log_growth)
+            self.annuity = np.where(small, n + n * (n - 1.0) * r / 2.0, np.expm1(self.log_growth) / safe_r)
+            self.discounted_annuity = np.where(small, n - n * (n + 1.0) * r / 2.0,
+                                               -np.expm1(-self.log_growth) / safe_r)
+
+    def times_growth(self, x: np.ndarray) -> np.ndarray:
+        """x (1+r)^n; in logs where (1+r)^n is near the float range, so a tiny factor keeps its digits."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = x * self.growth
+            extreme = np.abs(self.log_growth) > _LOG_EXTREME
+            return np.where(extreme, _times_exp(x, self.log_growth), out) if extreme.any() else out
+
+    def where_large(self, out: np.ndarray, other) -> np.ndarray:
+        """``out``, but ``other()`` where (1+r)^n is near or beyond the largest number (computed only if needed)."""
+        large = self.log_growth > _LOG_EXTREME
+        return np.where(large, other(), out) if large.any() else np.asarray(out, dtype=float)
+
+    @staticmethod
+    def where_finite(out: np.ndarray, other) -> np.ndarray:
+        """``out`` where finite, elsewhere ``other()`` (computed only if needed)."""
+        out = np.asarray(out, dtype=float)
+        if np.isfinite(out).all():
+            return out
+        return np.where(np.isfinite(out), out, other())
+
+
+def _times_exp(x: np.ndarray, log_factor: np.ndarray) -> np.ndarray:
+    """x * exp(log_factor) without overflowing in the factor when x is small (0 when x is 0)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return np.where(x == 0, 0.0, np.sign(x) * np.exp(np.log(np.abs(x)) + log_factor))
 
 
 def _tvm_args(rate, nper, a, b, names=("rate", "nper", "pv", "fv")):

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._validate import check_range, first_bad, result
+from ._validate import check_range, finite_result, first_bad, result
 from .errors import ErrorKind, HashleaseError
 from .units import DAYS_PER_YEAR, HOURS_PER_DAY, KW_PER_MW, TH_PER_PH, W_PER_MW
 
@@ -142,16 +142,37 @@ def fleet_efficiency_j_per_th(hashrate_th_s: Any, efficiency_j_per_th: Any, unit
     >>> fleet_efficiency_j_per_th([200, 100], [17.5, 29.5], [1, 2])
     23.5
     """
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise HashleaseError("axis", axis, "a whole number (the axis along which the models lie)",
+                             kind=ErrorKind.VALUE)
     hashrate = check_range("hashrate_th_s", hashrate_th_s, gt=0)
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     count = check_range("units", units, ge=0)
-    hashrate, eff, count = np.broadcast_arrays(hashrate, eff, count)
-    total_th = np.sum(count * hashrate, axis=axis)
+    try:
+        hashrate, eff, count = np.broadcast_arrays(hashrate, eff, count)
+    except ValueError:
+        raise HashleaseError("hashrate_th_s, efficiency_j_per_th, units", f"shapes {hashrate.shape}, {eff.shape}, {count.shape}",
+                             "one value per model, or one for all models",
+                             kind=ErrorKind.VALUE) from None
+    if not -max(hashrate.ndim, 1) <= axis < max(hashrate.ndim, 1):
+        raise HashleaseError("axis", axis, f"an axis of the inputs (from {-max(hashrate.ndim, 1)} to "
+                             f"{max(hashrate.ndim, 1) - 1})", kind=ErrorKind.VALUE)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total_th = np.sum(count * hashrate, axis=axis)
     empty = first_bad(np.asarray(total_th) <= 0)
     if empty is not None:
         raise HashleaseError("units", 0, "> 0 in total (a fleet needs at least one machine)",
                              index=empty or None, kind=ErrorKind.NUM)
-    return result(np.sum(count * hashrate * eff, axis=axis) / total_th)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.sum(count * hashrate * eff, axis=axis) / total_th
+        if not np.isfinite(out).all():  # sums beyond the largest number: weights and J/TH scaled to at most 1
+            weight = (count / np.max(count, axis=axis, keepdims=True)) * (hashrate / np.max(hashrate, axis=axis,
+                                                                                             keepdims=True))
+            top = np.max(eff, axis=axis, keepdims=True)
+            scaled = np.sum(weight * (eff / top), axis=axis) / np.sum(weight, axis=axis) * np.squeeze(top, axis)
+            out = np.where(np.isfinite(out), out, scaled)
+    return finite_result("fleet_efficiency_j_per_th", out, {"hashrate_th_s": np.max(hashrate, axis=axis),
+                                                            "units": np.max(count, axis=axis)})
 
 
 def th_s_per_mw(efficiency_j_per_th: Any, *, pue: Any = 1.0) -> float | np.ndarray:
@@ -180,7 +201,9 @@ def th_s_per_mw(efficiency_j_per_th: Any, *, pue: Any = 1.0) -> float | np.ndarr
     """
     eff = check_range("efficiency_j_per_th", efficiency_j_per_th, gt=0)
     pue_ = check_range("pue", pue, ge=1)
-    return result(W_PER_MW / (eff * pue_))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = W_PER_MW / (eff * pue_)
+    return finite_result("th_s_per_mw", out, {"efficiency_j_per_th": eff, "pue": pue_})
 
 
 class MwEconomics(NamedTuple):
@@ -248,9 +271,13 @@ def mining_economics_per_mw(hashprice_usd_per_ph_day: Any, efficiency_j_per_th: 
     fee = check_range("pool_fee_frac", pool_fee_frac, ge=0, lt=1)
     other = check_range("other_cash_cost_usd_per_mw_day", other_cash_cost_usd_per_mw_day, ge=0)
     ph_per_mw = np.asarray(th_s_per_mw(efficiency_j_per_th, pue=pue)) / TH_PER_PH
-    revenue = ph_per_mw * h * uptime * (1.0 - fee)
-    power = KW_PER_MW * HOURS_PER_DAY * price * uptime
-    revenue, power, other = np.broadcast_arrays(revenue, power, other)
-    margin = revenue - power - other
-    days = (revenue, power, other, margin)
-    return MwEconomics(*(result(x) for x in days), *(result(x * DAYS_PER_YEAR) for x in days))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        revenue = ph_per_mw * h * uptime * (1.0 - fee)
+        power = KW_PER_MW * HOURS_PER_DAY * price * uptime
+        revenue, power, other = np.broadcast_arrays(revenue, power, other)
+        margin = revenue - power - other
+        days = (revenue, power, other, margin)
+        years = tuple(x * DAYS_PER_YEAR for x in days)
+    inputs = {"hashprice_usd_per_ph_day": h, "efficiency_j_per_th": efficiency_j_per_th,
+              "power_price_usd_per_kwh": price, "other_cash_cost_usd_per_mw_day": other}
+    return MwEconomics(*(finite_result("mining_economics_per_mw", x, inputs) for x in days + years))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_range, require_one_of, result
+from ._validate import check_flag, check_range, finite_result, product_in_logs, require_one_of, result
 from .difficulty import DifficultyOne, hashes_per_difficulty
 from .subsidy import SATS_PER_BTC, block_subsidy_sat, next_halving_height
 from .units import SECONDS_PER_DAY, hashes_per_unit
@@ -72,7 +72,7 @@ def reward_btc_per_block(block_height: Any, *, fees_btc_per_block: Any = None, f
     else:
         share = check_range("fee_share_frac", fee_share_frac, ge=0, lt=1)
         fees = subsidy_btc * share / (1.0 - share)
-    if after_next_halving:
+    if check_flag("after_next_halving", after_next_halving):
         subsidy_btc = np.asarray(block_subsidy_sat(next_halving_height(block_height))) / SATS_PER_BTC
     return result(subsidy_btc + fees)
 
@@ -116,7 +116,12 @@ def hashprice_btc_per_day_from_reward(difficulty: Any, reward_btc_per_block: Any
     diff = check_range("difficulty", difficulty, gt=0)
     reward = check_range("reward_btc_per_block", reward_btc_per_block, ge=0)
     per_unit = hashes_per_unit(unit)
-    return result(per_unit * SECONDS_PER_DAY * reward / (diff * hashes_per_difficulty(difficulty_one)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = per_unit * SECONDS_PER_DAY * reward / (diff * hashes_per_difficulty(difficulty_one))
+    out = product_in_logs(out, [per_unit, SECONDS_PER_DAY, reward], [diff, hashes_per_difficulty(difficulty_one)])
+    # the projection passes arrays and judges an overflowing scenario alone: only one value is refused
+    return finite_result("hashprice_btc_per_day_from_reward", out,
+                         {"difficulty": diff, "reward_btc_per_block": reward}, scalar_only=True)
 
 
 def hashprice_btc_per_day(difficulty: Any, block_height: Any, *, fees_btc_per_block: Any = None,
@@ -155,7 +160,9 @@ def hashprice_btc_per_day(difficulty: Any, block_height: Any, *, fees_btc_per_bl
     """
     reward = reward_btc_per_block(block_height, fees_btc_per_block=fees_btc_per_block,
                                   fee_share_frac=fee_share_frac, after_next_halving=after_next_halving)
-    return hashprice_btc_per_day_from_reward(difficulty, reward, unit=unit, difficulty_one=difficulty_one)
+    return finite_result("hashprice_btc_per_day",
+                         hashprice_btc_per_day_from_reward(difficulty, reward, unit=unit, difficulty_one=difficulty_one),
+                         {"difficulty": difficulty, "reward_btc_per_block": reward})
 
 
 def hashprice_usd_per_day(difficulty: Any, btc_price_usd: Any, block_height: Any, *,
@@ -207,7 +214,9 @@ def hashprice_usd_per_day(difficulty: Any, btc_price_usd: Any, block_height: Any
     btc = hashprice_btc_per_day(difficulty, block_height, fees_btc_per_block=fees_btc_per_block,
                                 fee_share_frac=fee_share_frac, after_next_halving=after_next_halving,
                                 unit=unit, difficulty_one=difficulty_one)
-    return result(np.asarray(btc) * price)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.asarray(btc) * price
+    return finite_result("hashprice_usd_per_day", out, {"difficulty": difficulty, "btc_price_usd": price})
 
 
 def hashprice_sat_per_th_day(difficulty: Any, block_height: Any, *, fees_btc_per_block: Any = None,
@@ -223,7 +232,9 @@ def hashprice_sat_per_th_day(difficulty: Any, block_height: Any, *, fees_btc_per
     btc = hashprice_btc_per_day(difficulty, block_height, fees_btc_per_block=fees_btc_per_block,
                                 fee_share_frac=fee_share_frac, after_next_halving=after_next_halving,
                                 unit="TH", difficulty_one=difficulty_one)
-    return result(np.asarray(btc) * SATS_PER_BTC)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.asarray(btc) * SATS_PER_BTC
+    return finite_result("hashprice_sat_per_th_day", out, {"difficulty": difficulty})
 
 
 def post_halving_hashprice_usd_per_day(difficulty: Any, btc_price_usd: Any, block_height: Any, *,
@@ -278,4 +289,6 @@ def post_halving_hashprice_usd_per_day(difficulty: Any, btc_price_usd: Any, bloc
         check_range("post_halving_difficulty" if post_halving_difficulty is not None else "difficulty",
                     diff, gt=0),
         reward, unit=unit, difficulty_one=difficulty_one)
-    return result(np.asarray(btc) * price)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.asarray(btc) * price
+    return finite_result("post_halving_hashprice_usd_per_day", out, {"difficulty": diff, "btc_price_usd": price})

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_range, result
+from ._validate import check_range, finite_result, product_in_logs, result
 from .units import KW_MONTHS_PER_MW_YEAR
 
 __all__ = ["usd_per_kw_month_to_usd_per_mw_year", "usd_per_mw_year_to_usd_per_kw_month",
@@ -28,7 +28,10 @@ def usd_per_kw_month_to_usd_per_mw_year(rent_usd_per_kw_month: Any) -> float | n
     >>> usd_per_kw_month_to_usd_per_mw_year(120.83)
     1449960.0
     """
-    return result(as_rate(rent_usd_per_kw_month) * KW_MONTHS_PER_MW_YEAR)
+    rent = as_rate(rent_usd_per_kw_month)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = rent * KW_MONTHS_PER_MW_YEAR
+    return finite_result("usd_per_kw_month_to_usd_per_mw_year", out, {"rent_usd_per_kw_month": rent})
 
 
 def usd_per_mw_year_to_usd_per_kw_month(rent_usd_per_mw_year: Any) -> float | np.ndarray:
@@ -84,7 +87,11 @@ def implied_flat_rent_usd_per_kw_month(total_contract_value_usd: Any, critical_i
     tcv = check_range("total_contract_value_usd", total_contract_value_usd, ge=0)
     mw = check_range("critical_it_mw", critical_it_mw, gt=0)
     years = check_range("term_years", term_years, gt=0)
-    return result(tcv / (mw * KW_MONTHS_PER_MW_YEAR * years))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = tcv / (mw * KW_MONTHS_PER_MW_YEAR * years)
+    out = product_in_logs(out, [tcv], [mw, KW_MONTHS_PER_MW_YEAR, years])
+    return finite_result("implied_flat_rent_usd_per_kw_month", out,
+                         {"total_contract_value_usd": tcv, "critical_it_mw": mw, "term_years": years})
 
 
 def implied_year_one_rent_usd_per_kw_month(total_contract_value_usd: Any, critical_it_mw: Any, term_years: Any,
@@ -130,9 +137,14 @@ def implied_year_one_rent_usd_per_kw_month(total_contract_value_usd: Any, critic
     growth = check_range("escalator_per_year_frac", escalator_per_year_frac, gt=-1)
     whole = np.floor(years)
     # sum of (1+g)^t for t = 0..T-1, exact at g = 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         factor = np.where(growth == 0, whole, np.expm1(whole * np.log1p(growth)) / growth)
-    return result(tcv / (mw * KW_MONTHS_PER_MW_YEAR * factor))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = tcv / (mw * KW_MONTHS_PER_MW_YEAR * factor)
+    out = product_in_logs(out, [tcv], [mw, KW_MONTHS_PER_MW_YEAR, factor])
+    return finite_result("implied_year_one_rent_usd_per_kw_month", out,
+                         {"total_contract_value_usd": tcv, "critical_it_mw": mw, "term_years": years,
+                          "escalator_per_year_frac": growth})
 
 
 def escalated_rent_usd_per_kw_month(year_one_rent_usd_per_kw_month: Any, escalator_per_year_frac: Any,
@@ -147,4 +159,11 @@ def escalated_rent_usd_per_kw_month(year_one_rent_usd_per_kw_month: Any, escalat
     rent = as_rate(year_one_rent_usd_per_kw_month)
     growth = check_range("escalator_per_year_frac", escalator_per_year_frac, gt=-1)
     year = check_range("lease_year", lease_year, ge=1)
-    return result(rent * (1.0 + growth) ** (np.floor(year) - 1.0))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = rent * (1.0 + growth) ** (np.floor(year) - 1.0)
+        # (1 + g)^(year - 1) alone beyond the largest number while the rent is small: in logs
+        out = np.where(np.isfinite(out), out, np.where(rent == 0, 0.0, np.exp(np.log(rent) + (np.floor(year) - 1.0)
+                                                                              * np.log1p(growth))))
+    return finite_result("escalated_rent_usd_per_kw_month", out, {"year_one_rent_usd_per_kw_month": rent,
+                                                                  "escalator_per_year_frac": growth,
+                                                                  "lease_year": year})

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import as_real, check_range, first_bad, result
+from ._validate import as_datetime64, as_real, check_range, first_bad, result
 from .breakeven import breakeven_power_price_usd_per_kwh
 from .errors import ErrorKind, HashleaseError
 from .units import KW_PER_MW
@@ -45,6 +45,11 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
     """Validate a price curve: timestamps strictly increasing with one spacing (no gaps, no duplicates), prices
     finite (negative prices happen and are allowed); errors name the row (1 = first data row).
 
+    Timestamps with a time zone or UTC offset (zoned datetimes, ISO 8601 text ending in ``+02:00`` or ``Z``)
+    are converted to UTC; naive ones are taken as UTC. Unlike the Excel date paths (:func:`.to_excel_serial`,
+    XNPV and XIRR dates), which keep the wall-clock date because Excel has no time zones, a price curve's
+    hours are instants: in local time a daylight-saving change would repeat or skip an hour.
+
     Examples
     --------
     >>> curve = read_price_curve(["2026-01-01T00:00", "2026-01-01T01:00"], [35.0, -5.0])
@@ -52,9 +57,12 @@ def read_price_curve(timestamps: Any, prices_usd_per_mwh: Any) -> HourlyCurve:
     (1.0, [35.0, -5.0])
     """
     try:
-        start = np.asarray(timestamps).astype("datetime64[s]")
+        start = np.asarray(timestamps)
+        start = (start if start.dtype.kind in "iufM" else as_datetime64("timestamps", timestamps, aware="utc")
+                 ).astype("datetime64[s]")
     except (TypeError, ValueError) as exc:
-        raise HashleaseError("timestamps", "unreadable", "ISO 8601 timestamps", detail=str(exc)) from None
+        raise HashleaseError("timestamps", "unreadable", "ISO 8601 timestamps",
+                             detail=exc.detail if isinstance(exc, HashleaseError) else str(exc)) from None
     if start.ndim != 1 or len(start) == 0:
         raise HashleaseError("timestamps", f"{start.size} values", "a non-empty column of timestamps", kind=ErrorKind.VALUE)
     raw = np.asarray(prices_usd_per_mwh)

@@ -213,12 +213,18 @@ def _columns(markets: Sequence[MarketProjection], months: int) -> dict[str, np.n
 
 def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.ndarray]:
     """The monthly projection of columns ``c`` (rows of markets or paths), every row from ``start``."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # overflow is refused by _check_finite
+        return _project_rows(c, start, n)
+
+
+def _project_rows(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.ndarray]:
     rows = c["difficulty"].shape[0]
     dates = month_start_dates(start, n + 1)
     seconds = ((dates[1:] - dates[:-1]).astype(float) * SECONDS_PER_DAY)[None, :]
     m = np.arange(n, dtype=float)[None, :]
     growth = c["growth"]
     difficulty = c["difficulty"] * (1.0 + growth) ** m
+    _check_finite(c, np.zeros(rows, dtype=bool), "network hashrate or difficulty", difficulty)
     hashrate = network_hashrate(difficulty, unit="H") * (1.0 + growth) ** RETARGET_LAG_MONTHS
     on_path = ~np.isnan(c["hashrate_path"][:, 0])
     if on_path.any():
@@ -235,10 +241,12 @@ def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.n
         difficulty, hashrate = np.array(np.broadcast_to(difficulty, (rows, n))), np.array(
             np.broadcast_to(hashrate, (rows, n)))
         difficulty[on_path], hashrate[on_path] = trailing, path
+    _check_finite(c, on_path, "network hashrate or difficulty", difficulty, hashrate)
     interval = mean_block_interval_s(difficulty, hashrate, unit="H")
     blocks = seconds / interval
     height = c["block_height"] + np.concatenate([np.zeros((blocks.shape[0], 1)), np.cumsum(blocks, axis=1)[:, :-1]],
                                                 axis=1)
+    _check_finite(c, on_path, "number of blocks", height + blocks)
     subsidy = (cumulative_subsidy_btc(height + blocks) - cumulative_subsidy_btc(height)) / blocks
     level = c["price"] * (1.0 + c["price_growth"]) ** (m / MONTHS_PER_YEAR)
     price = np.where(np.isnan(c["price_path"]), level, c["price_path"]) if not np.isnan(c["price_path"]).all() \
@@ -257,6 +265,29 @@ def _project(c: dict[str, np.ndarray], start: dt.date, n: int) -> dict[str, np.n
         "hashprice_btc_per_ph_day": btc_per_ph_day, "hashprice_usd_per_ph_day": btc_per_ph_day * price,
     }
     return {key: np.broadcast_to(value, shape) for key, value in out.items()} | {"dates": dates[:-1]}
+
+
+def _check_finite(c: dict[str, np.ndarray], on_path: np.ndarray, what: str, *arrays: np.ndarray) -> None:
+    """Refuse a projection whose difficulty, hashrate or block count leaves the numbers (beyond about 1.8e308).
+
+    The error names the input that leads there (``difficulty``, or ``hashrate_path_eh_s`` for a row on a
+    hashrate path), its value and the month, never the internal arrays.
+    """
+    ok = np.ones(np.broadcast_shapes(*(a.shape for a in arrays)), dtype=bool)
+    for array in arrays:
+        ok &= np.isfinite(array)
+    if ok.all():
+        return
+    row, month = (int(i) for i in np.argwhere(~ok)[0])
+    path = bool(on_path[row]) if on_path.shape[0] > row else False
+    name = "hashrate_path_eh_s" if path and what != "number of blocks" else "difficulty"
+    value = float(c["hashrate_path"][row, month] if name == "hashrate_path_eh_s" else c["difficulty"][row, 0])
+    rows = f"projection row {row}, " if ok.shape[0] > 1 else ""
+    raise HashleaseError(name, value, "a value whose projected network hashrate, difficulty and block count stay "
+                         "finite numbers (at most about 1.8e308)",
+                         index=(month,) if name == "hashrate_path_eh_s" else None,
+                         detail=f"{rows}month {month}: the {what} implied is beyond the largest number; "
+                                "Excel answers #NUM!", kind=ErrorKind.NUM)
 
 
 def halving_dates(p: MarketProjection) -> list[str]:

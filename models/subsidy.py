@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_datetime64, check_integer, check_range, result
-from .errors import HashleaseError
+from ._validate import as_datetime64, check_integer, check_range, first_bad, result
+from .errors import ErrorKind, HashleaseError
 
 __all__ = [
     "SATS_PER_BTC", "HALVING_INTERVAL_BLOCKS", "INITIAL_SUBSIDY_SAT", "LAST_SUBSIDY_HEIGHT",
@@ -201,7 +201,8 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     reference_height : int or array_like of int
         A height whose time is known, >= 0. [blocks]
     reference_time : datetime, numpy.datetime64 or ISO 8601 str
-        UTC time of ``reference_height`` (naive values are taken as UTC).
+        UTC time of ``reference_height``: naive values are taken as UTC; values with a time zone or offset
+        are converted to UTC (a block time is an instant, unlike the wall-clock dates of Excel's date paths).
     mean_block_interval_s : float or array_like, optional
         Mean seconds between blocks, > 0. Default 600, the protocol's target; pass the observed mean
         (for example from the difficulty path's implied block rate) for a better estimate. [s]
@@ -210,6 +211,11 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     -------
     numpy.datetime64 or numpy.ndarray of datetime64[s]
         Estimated UTC time, to the second.
+
+    Raises
+    ------
+    HashleaseError
+        ``NUM`` if the estimate falls outside the years 1 to 9999 (a height or interval far too large).
 
     Notes
     -----
@@ -229,11 +235,28 @@ def estimate_height_time(block_height: Any, reference_height: Any, reference_tim
     """
     height = check_integer("block_height", block_height, ge=0)
     ref_height = check_integer("reference_height", reference_height, ge=0)
-    ref_time = as_datetime64("reference_time", reference_time).astype("datetime64[s]")
+    ref_time = as_datetime64("reference_time", reference_time, aware="utc").astype("datetime64[s]")
     interval = check_range("mean_block_interval_s", mean_block_interval_s, gt=0)
-    offset_s = np.rint((height - ref_height) * interval).astype(np.int64)
-    out = ref_time + offset_s.astype("timedelta64[s]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        offset_s = np.rint((height - ref_height) * interval)
+    # the estimate must be a date (years 1 to 9999, as Python's datetime and Excel's 31 Dec 9999 bound it)
+    seconds_from_start = (ref_time - _FIRST_TIME).astype(np.int64) + offset_s
+    bad = first_bad(~((seconds_from_start >= 0) & (seconds_from_start <= _LAST_SECOND)))
+    if bad is not None:
+        def at(x):
+            x = np.broadcast_to(x, seconds_from_start.shape)
+            return x[bad] if bad else x[()]
+        raise HashleaseError("block_height, mean_block_interval_s",
+                             f"block_height={at(height)}, reference_height={at(ref_height)}, "
+                             f"mean_block_interval_s={at(interval):g}",
+                             "values whose estimated time falls in the years 1 to 9999",
+                             detail="the estimate is not a date; Excel answers #NUM!", kind=ErrorKind.NUM)
+    out = ref_time + offset_s.astype(np.int64).astype("timedelta64[s]")
     return out[()] if out.ndim == 0 else out
+
+
+_FIRST_TIME = np.datetime64("0001-01-01T00:00:00", "s")
+_LAST_SECOND = int((np.datetime64("9999-12-31T23:59:59", "s") - _FIRST_TIME).astype(np.int64))
 
 
 def next_halving_time(block_height: Any, reference_time: Any, *,
