@@ -11,6 +11,7 @@ serial numbers), ``None`` for an empty cell or an omitted optional argument (cla
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import itertools
 import logging
@@ -26,7 +27,7 @@ from hashlease.models.assumption_blocks import block_fields
 
 from .registry import REQUIRED, Arg, ExcelFunction, by_name
 
-__all__ = ["ExcelError", "invoke", "call_classic", "call_lite", "assumptions_from_range", "MISSING"]
+__all__ = ["ExcelError", "invoke", "call_classic", "call_lite", "assumptions_from_range", "MISSING", "DATE_SYSTEM"]
 
 log = logging.getLogger("hashlease.addin")
 
@@ -38,6 +39,9 @@ COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALU
 #: The Excel error each kind of model error shows (the one place this backend decides it).
 EXCEL_CODE = {m.ErrorKind.NUM: "#NUM!", m.ErrorKind.VALUE: "#VALUE!"}
 MAX_MESSAGE = 255
+#: Date system (1900 or 1904) of the workbook being calculated, for the date serials HL_ functions return; the
+#: headless engine sets it per workbook (Excel add-ins leave the default).
+DATE_SYSTEM: contextvars.ContextVar[int] = contextvars.ContextVar("hashlease_date_system", default=1900)
 
 
 class ExcelError(Exception):
@@ -220,7 +224,8 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
-        return float(m.to_excel_serial(np.datetime64(pd.Timestamp(value).to_datetime64(), "s")))
+        return float(m.to_excel_serial(np.datetime64(pd.Timestamp(value).to_datetime64(), "s"),
+                                    date_system=DATE_SYSTEM.get()))
     if isinstance(value, (tuple, list)):
         return "; ".join(str(v) for v in value)
     if isinstance(value, (bool, np.bool_)):
@@ -244,7 +249,7 @@ def _to_excel(fn: ExcelFunction, result: Any) -> Any:
         frame = result.reset_index()
         return [list(frame.columns)] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
     if fn.returns_unit == "date":
-        serial = m.to_excel_serial(np.asarray(result).astype("datetime64[s]"))
+        serial = m.to_excel_serial(np.asarray(result).astype("datetime64[s]"), date_system=DATE_SYSTEM.get())
         return serial if np.ndim(serial) == 0 else np.asarray(serial).tolist()
     array = np.asarray(result, dtype=float)
     if array.ndim == 0:
