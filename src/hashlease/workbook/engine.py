@@ -17,10 +17,8 @@ import bisect
 import functools
 import re
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
 import typing
 import zipfile
@@ -35,6 +33,7 @@ from lxml import etree
 from hashlease import models as m
 from hashlease.addin.registry import REGISTRY, by_name
 from hashlease.addin.runtime import DATE_SYSTEM, EXCEL_CODE, ExcelError, invoke
+from hashlease.atomic import removed_on_sigterm
 from hashlease.models import ErrorKind, HashleaseError
 
 from .safety import check_xlsx
@@ -332,7 +331,10 @@ def _shift_serials(value: Any, days: int, *, empty_is_zero: bool) -> Any:
             return item + days
         return item
 
+    single_cell = hasattr(value, "value") and np.size(value.value) == 1
     value = getattr(value, "value", value)
+    if single_cell:  # a one-cell reference as the number it holds (as the engine's own functions take it)
+        return one(np.ravel(value)[0])
     if isinstance(value, np.ndarray):
         out = value.copy()
         flat = out.reshape(-1)
@@ -546,6 +548,12 @@ def check_references(cells: dict[str, list[tuple[str, str]]], names: dict[str, s
         for ref, text in refs:
             for target_sheet, target in _references(text, sheet, names):
                 bounds = _bounds(target)
+                if _outside(bounds):
+                    raise _too_big(f"reference in {sheet}!{ref}", target, f"inside Excel's {MAX_ROWS:,} rows x "
+                                   f"{MAX_COLUMNS:,} columns")
+                if _size(bounds) > MAX_RANGE_CELLS:
+                    raise _too_big(f"reference in {sheet}!{ref}", f"{target} ({_size(bounds):,} cells)",
+                                   f"a range of at most {MAX_RANGE_CELLS:,} cells")
                 if (target_sheet.upper(), target) not in seen:
                     seen.add((target_sheet.upper(), target))
                     total += _size(bounds)
@@ -701,30 +709,6 @@ def check_policy(result: "Recalculation", *, allow_errors: bool = False) -> list
     return problems
 
 
-class _Terminated(BaseException):
-    """SIGTERM during a recalculation: unwinds like KeyboardInterrupt, so the temporary copy is removed."""
-
-
-@contextlib.contextmanager
-def _cleanup_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM into an exception while the block runs (main thread only), then exit with 128 + 15."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise _Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    except _Terminated:
-        signal.signal(signal.SIGTERM, previous)
-        raise SystemExit(128 + signal.SIGTERM) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def stderr_progress(message: str) -> None:
     """Progress of a large recalculation, one line on stderr (what the CLI passes as ``progress``)."""
     print(f"hashlease: {message}", file=sys.stderr, flush=True)
@@ -736,12 +720,12 @@ def recalculate(path: str | Path, *, progress: Callable[[str], None] | None = No
     ``progress``, if given, is called with one line per stage for workbooks of at least
     :data:`PROGRESS_FROM_CELLS` formula cells (``stderr_progress`` prints them on stderr). Dates are read and
     written in the workbook's own date system (``date1904``). A SIGTERM removes the temporary copy before the
-    process exits.
+    process dies of it.
     """
     path = Path(path)
     check_xlsx(path)
     # the engine keys cells by file name and cannot parse names with brackets: work on a copy with a plain name
-    with _cleanup_on_sigterm(), tempfile.TemporaryDirectory(prefix="hashlease-recalc-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hashlease-recalc-") as tmp, removed_on_sigterm(tmp):
         copy = Path(tmp) / "workbook.xlsx"
         shutil.copyfile(path, copy)
         system = date_system(copy)
