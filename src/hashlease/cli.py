@@ -74,7 +74,7 @@ def _print_workbook_demo(workbook: Path, output: Path) -> None:
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import write_values
 
-    result = recalculate(workbook)
+    result = recalculate(workbook, allow_errors=False)
     write_values(workbook, output, result.values)
     # every figure by its defined name (hashlease.workbook.contract), never by a cell address
     v = contract.read_outputs(result.values, contract.defined_names(workbook),
@@ -280,7 +280,7 @@ def refresh(
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / workbook.name
             write_values(workbook, staged, market_sheet.cells(workbook, result))
-            recalculated = recalculate(staged)
+            recalculated = recalculate(staged, allow_errors=False)
             write_values(staged, output, recalculated.values)
     except m.HashleaseError as exc:
         raise _fail(exc) from None

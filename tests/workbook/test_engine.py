@@ -305,3 +305,22 @@ def test_sigterm_during_recalc_leaves_no_temporary_copy(tmp_path):
     assert process.returncode == -signal.SIGTERM, stderr.decode()[-2000:]  # died of the signal, after cleaning up
     assert list(temp.iterdir()) == []
     assert b"Traceback" not in stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["refresh", "--source", "bundled"],
+    ["demo", "--workbook"],
+], ids=["refresh", "demo"])
+def test_refresh_and_demo_refuse_a_cycle_as_recalc_does(tmp_path, command):
+    # once refresh and demo wrote such workbooks without a word while recalc refused them
+    book = openpyxl.load_workbook(TEMPLATE)
+    book["About"]["Z1"] = "=Z1+1"
+    path = tmp_path / "cyclic.xlsx"
+    book.save(path)
+    out = tmp_path / "out.xlsx"
+    args = [command[0], str(path), "-o", str(out), *command[1:]] if command[0] == "refresh" else \
+        [command[0], *command[1:], str(path), "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "circular reference through About!Z1" in " ".join(result.stderr.split())
+    assert not out.exists() and "Traceback" not in result.output

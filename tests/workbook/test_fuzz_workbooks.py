@@ -29,7 +29,7 @@ from hashlease.workbook import writer
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "hashlease.xlsx"
-EXAMPLES = int(os.environ.get("HASHLEASE_FUZZ_EXAMPLES", "24"))
+EXAMPLES = int(os.environ.get("HASHLEASE_FUZZ_EXAMPLES", "20"))
 DEADLINE_S = 120  # a hang guard, not a speed assertion: the template recalculates in about 1 s
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}

@@ -714,8 +714,13 @@ def stderr_progress(message: str) -> None:
     print(f"hashlease: {message}", file=sys.stderr, flush=True)
 
 
-def recalculate(path: str | Path, *, progress: Callable[[str], None] | None = None) -> Recalculation:
+def recalculate(path: str | Path, *, allow_errors: bool = True,
+                progress: Callable[[str], None] | None = None) -> Recalculation:
     """Recalculate every formula of the workbook at ``path`` (read only; nothing is written).
+
+    With ``allow_errors=False`` a workbook with circular references or unsupported functions raises
+    :class:`HashleaseError` listing the cells (:func:`check_policy`, the one rule every command that recalculates
+    applies); the default returns them in the result for the caller to report.
 
     ``progress``, if given, is called with one line per stage for workbooks of at least
     :data:`PROGRESS_FROM_CELLS` formula cells (``stderr_progress`` prints them on stderr). Dates are read and
@@ -731,7 +736,9 @@ def recalculate(path: str | Path, *, progress: Callable[[str], None] | None = No
         system = date_system(copy)
         token = DATE_SYSTEM.set(system)
         try:
-            return _recalculate(copy, path.name, progress)
+            result = _recalculate(copy, path.name, progress)
+            check_policy(result, allow_errors=allow_errors)
+            return result
         except HashleaseError:
             raise
         except RecursionError:
