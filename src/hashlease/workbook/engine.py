@@ -736,7 +736,7 @@ def recalculate(path: str | Path, *, allow_errors: bool = True,
         system = date_system(copy)
         token = DATE_SYSTEM.set(system)
         try:
-            result = _recalculate(copy, path.name, progress)
+            result = _recalculate(copy, path.name, progress, allow_errors)
             check_policy(result, allow_errors=allow_errors)
             return result
         except HashleaseError:
@@ -756,7 +756,8 @@ def recalculate(path: str | Path, *, allow_errors: bool = True,
             DATE_SYSTEM.reset(token)
 
 
-def _recalculate(path: Path, display_name: str, progress: Callable[[str], None] | None = None) -> Recalculation:
+def _recalculate(path: Path, display_name: str, progress: Callable[[str], None] | None = None,
+                 allow_errors: bool = True) -> Recalculation:
     import formulas
     from formulas.errors import FormulaError
     from formulas.tokens.operand import XlError
@@ -774,6 +775,8 @@ def _recalculate(path: Path, display_name: str, progress: Callable[[str], None] 
     known = set(table) | {"IF", "IFERROR", "AND", "OR", "NOT", "CHOOSE", "INDEX"}
     unsupported = [(f"{sheet}!{ref}", name) for sheet, refs in cells.items() for ref, text in refs
                    for name in function_names(text) if name not in known]
+    if not allow_errors:  # refused before the (long) load: the policy needs only the scan
+        check_policy(Recalculation(values={}, unsupported=unsupported, circular_cells=list(cycle)))
     _Sheets.names = {sheet.upper(): sheet for sheet in cells}
     start = time.perf_counter()
     say(f"{display_name}: parsing and compiling {count:,} formulas ({timings['check and scan']:.1f} s so far)")
