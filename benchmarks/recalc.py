@@ -98,3 +98,85 @@ def run(repeat: int = 3) -> Table:
     table.add_row("python start / import formulas", f"{python_start:.3f} / {import_formulas:.3f}", "subprocesses")
     table.add_row("hashlease eval (whole command)", f"{min(eval_times):.3f}", "subprocess: start, imports, one formula")
     return table
+
+
+# --- supported sizes ------------------------------------------------------------------------------------------
+
+def sized_workbook(path: Path, rows: int, kind: str) -> Path:
+    """``formulas``: rows of a constant and a formula reading it (=A1*2+1); ``constants``: rows x 3 constants and
+    one SUM over them all (the case of a pasted data table)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "S"
+    for r in range(1, rows + 1):
+        if kind == "formulas":
+            ws.cell(r, 1, r)
+            ws.cell(r, 2, f"=A{r}*2+1")
+        else:
+            for c in range(1, 4):
+                ws.cell(r, c, r * c)
+    if kind == "constants":
+        ws.cell(1, 5, f"=SUM(A1:C{rows})")
+    book.save(path)
+    return path
+
+
+def _recalc_seconds(path: Path, out: Path, python_path: str | None = None, timeout_s: float = 900) -> float | None:
+    """Wall time of the whole `recalculate` + `write_values` in a fresh interpreter (None past ``timeout_s``)."""
+    import os
+
+    env = dict(os.environ, **({"PYTHONPATH": python_path} if python_path else {}))
+    script = ("import sys, time; from hashlease.workbook.engine import recalculate; "
+              "from hashlease.workbook.writer import write_values; t = time.perf_counter(); "
+              "r = recalculate(sys.argv[1]); write_values(sys.argv[1], sys.argv[2], r.values); "
+              "print(time.perf_counter() - t)")
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(path), str(out)], capture_output=True, text=True,
+                              check=True, timeout=timeout_s, env=env)
+    except subprocess.TimeoutExpired:
+        return None
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def sizes(cases=(("formulas", 10_000), ("formulas", 50_000), ("formulas", 100_000), ("constants", 40_000)),
+          old_source: str | None = None, timeout_s: float = 900) -> Table:
+    """Recalculation time by size, against LibreOffice on the same file (and the old engine at ``old_source``,
+    a checkout's ``src`` folder, when given)."""
+    work = Path(tempfile.mkdtemp(prefix="hashlease-sizes-"))
+    soffice = shutil.which("soffice")
+    table = Table(title="Recalculation by size (seconds, whole run after imports; LibreOffice cold start)")
+    for header in ["Workbook", "hashlease", "old engine", "LibreOffice", "hashlease / LibreOffice"]:
+        table.add_column(header, justify="left" if header == "Workbook" else "right")
+    try:
+        for kind, rows in cases:
+            path = sized_workbook(work / f"{kind}{rows}.xlsx", rows, kind)
+            ours = _recalc_seconds(path, work / "out.xlsx", timeout_s=timeout_s)
+            old = _recalc_seconds(path, work / "old.xlsx", old_source, timeout_s) if old_source else None
+            theirs = None
+            if soffice:
+                start = time.perf_counter()
+                subprocess.run([soffice, "--headless", "--norestore",
+                                f"-env:UserInstallation={(work / 'profile').as_uri()}", "--convert-to", "xlsx",
+                                "--outdir", str(work / "lo"), str(path)], capture_output=True, check=True,
+                               timeout=timeout_s)
+                theirs = time.perf_counter() - start
+            label = f"{rows:,} formulas" if kind == "formulas" else f"{rows:,} x 3 constants, one SUM"
+            show = (lambda s: "—" if s is None else f"{s:.1f}")
+            table.add_row(label, show(ours), "not run" if not old_source else (
+                          f"> {timeout_s:.0f}" if old is None else f"{old:.1f}"), show(theirs),
+                          f"{ours / theirs:.1f}x" if ours and theirs else "—")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return table
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from rich.console import Console
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", action="store_true", help="time workbooks by size instead of the template")
+    parser.add_argument("--old-source", help="a checkout's src folder: time its engine too (PYTHONPATH)")
+    args = parser.parse_args()
+    Console().print(sizes(old_source=args.old_source) if args.sizes else run())

@@ -103,17 +103,19 @@ def _number_option(option: str, value: float, schema: type, field: str) -> float
 
 
 def _check_recalculation(result, allow_errors: bool, workbook: str) -> None:
-    """The one policy for recalculated workbooks (recalc, refresh, demo): unsupported functions and circular
-    references are listed by cell and refused unless ``--allow-errors``; error values are listed as warnings."""
+    """The engine's one policy for recalculated workbooks (recalc, refresh, demo): unsupported functions and
+    circular references are listed by cell on stderr and refused unless ``--allow-errors``."""
+    from hashlease.workbook.engine import check_policy
+
+    problems = check_policy(result, allow_errors=True)
     err = _console(stderr=True)
-    problems = [f"unsupported function {name} in {where}" for where, name in result.unsupported]
-    problems += [f"circular reference through {where}" for where in result.circular_cells]
     for line in problems:
         err.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
-    if problems and not allow_errors:
-        raise m.HashleaseError(f"workbook {workbook}", f"{len(problems)} problem(s) above", "a workbook without "
-                               "unsupported functions or circular references (fix them, or pass --allow-errors); "
-                               "nothing was written", kind=m.ErrorKind.VALUE)
+    try:
+        check_policy(result, allow_errors=allow_errors)
+    except m.HashleaseError as exc:
+        raise m.HashleaseError(f"workbook {workbook}", f"{len(problems)} problem(s) above", exc.accepted + "; "
+                               "nothing was written", kind=exc.kind) from None
 
 
 def _print_version(value: bool) -> None:

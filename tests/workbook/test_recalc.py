@@ -259,7 +259,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
     path = _workbook(tmp_path, {"A1": 2, "A2": "=A1*3"})
     out = tmp_path / "out.xlsx"
 
-    def broken(xml, values, replace_formulas=False):
+    def broken(xml, values, *options):
         raise OSError("disk full")
 
     monkeypatch.setattr(writer, "_update_sheet", broken)

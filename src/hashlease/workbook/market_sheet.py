@@ -57,14 +57,18 @@ def current(path: str | Path) -> dict[str, MarketValue]:
 
 
 def cells(path: str | Path, refreshed: Refreshed) -> dict[str, dict[str, object]]:
-    """{sheet: {ref: value}} writing each value, its as-of date (an Excel serial), source and status."""
+    """{sheet: {ref: value}} writing each value, its as-of date (an Excel serial in the workbook's own date system,
+    1900 or 1904), source and status."""
+    from .writer import date_system
+
+    system = date_system(path)
     out: dict[str, dict[str, object]] = {}
     letter = openpyxl.utils.get_column_letter
     for name, where in locate(path).items():
         item = refreshed.values[name]
         reason = refreshed.stale.get(name)
         written = {"value": int(item.value) if name == "block_height" else item.value,
-                   "as_of": float(m.to_excel_serial(item.as_of)), "source": item.source,
+                   "as_of": float(m.to_excel_serial(item.as_of, date_system=system)), "source": item.source,
                    "status": f"STALE: kept the last good value ({reason})" if reason else "fresh"}
         for part, value in written.items():
             sheet, row, column = where[part]

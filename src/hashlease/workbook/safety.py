@@ -2,8 +2,8 @@
 
 Refused, each with a message naming the file and the part: not a zip; a truncated or corrupt zip; too many
 parts; more uncompressed bytes than :data:`MAX_UNCOMPRESSED_BYTES` or a compression ratio above
-:data:`MAX_RATIO` (zip bombs); XML with a DTD or entity declarations (entity expansion, external entities);
-missing workbook parts.
+:data:`MAX_RATIO` (zip bombs); XML with any DOCTYPE (internal or external DTD) or entity declarations (entity expansion, external
+entities); missing workbook parts, or a sheet the workbook lists whose part is not in the package.
 """
 
 from __future__ import annotations
@@ -57,13 +57,38 @@ def check_xlsx(path: str | Path) -> None:
                         ("xl/", "docprops/", "_rels/", "customxml/")) and not info.filename.lower().endswith(
                         (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf")):
                     try:
-                        safe_xml.fromstring(archive.read(info))
+                        safe_xml.fromstring(archive.read(info), forbid_dtd=True)
                     except DefusedXmlException:
-                        raise _refuse(path, f"part {info.filename}", "XML without DTDs or entity declarations "
-                                      "(refused: entity expansion and external entities are attacks)") from None
+                        raise _refuse(path, f"part {info.filename}", "XML without a DOCTYPE or entity declarations "
+                                      "(refused: DTDs, entity expansion and external entities are attacks)") from None
                     except safe_xml.ParseError as exc:
                         raise _refuse(path, f"part {info.filename}", f"well-formed XML ({exc})") from None
+            _check_sheet_parts(path, archive, names)
     except zipfile.BadZipFile as exc:
         raise _refuse(path, "a damaged zip", str(exc)) from None
     except (EOFError, OSError) as exc:
         raise _refuse(path, "unreadable", f"truncated or unreadable: {exc}") from None
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _check_sheet_parts(path: Path, archive: zipfile.ZipFile, names: set[str]) -> None:
+    """Every sheet ``xl/workbook.xml`` lists has a relationship, and the part it points to is in the package."""
+    import posixpath
+
+    workbook = safe_xml.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+    rels = safe_xml.fromstring(archive.read("xl/_rels/workbook.xml.rels"), forbid_dtd=True)
+    targets = {r.get("Id"): (r.get("Target") or "", r.get("TargetMode")) for r in rels.iter(f"{{{_PKG_REL}}}Relationship")}
+    for sheet in workbook.iter(f"{{{_MAIN}}}sheet"):
+        name, rid = sheet.get("name"), sheet.get(f"{{{_REL}}}id")
+        if rid not in targets:
+            raise _refuse(path, f"sheet {name!r}", f"a relationship for each sheet (xl/_rels/workbook.xml.rels has "
+                          f"no {rid!r})")
+        target, mode = targets[rid]
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if mode == "External" or part not in names:
+            raise _refuse(path, f"part {part} of sheet {name!r} missing",
+                          "every sheet the workbook lists present in the package")

@@ -10,6 +10,7 @@ temporary file beside the target and moved into place, so a kill during the writ
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import math
 import posixpath
@@ -59,9 +60,30 @@ def defined_ref(attr_text: str) -> tuple[str, str]:
     return sheet, ref.replace("$", "")
 
 
-def _serial(value: _dt.date) -> float:
+#: Excel's error values: the classic seven, and the newer ones Excel 365 writes (#SPILL!, #CALC!, #GETTING_DATA,
+#: #FIELD!, #BUSY!, #BLOCKED!, #CONNECT!, #UNKNOWN!). Nothing else may be written as a t="e" cell: Excel refuses
+#: to open a file with another error text ("We found a problem with some content").
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+NEWER_EXCEL_ERRORS = frozenset({"#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BUSY!", "#BLOCKED!",
+                                "#CONNECT!", "#UNKNOWN!"})
+
+
+def date_system(source: str | Path | zipfile.ZipFile) -> int:
+    """Excel's date system of a workbook: 1904 when ``xl/workbook.xml``'s ``workbookPr`` has ``date1904`` set
+    (older Mac workbooks), else 1900. Every date serial in the file counts from that system's epoch."""
+    if isinstance(source, zipfile.ZipFile):
+        xml = source.read("xl/workbook.xml")
+    else:
+        with zipfile.ZipFile(source) as archive:
+            xml = archive.read("xl/workbook.xml")
+    properties = etree.fromstring(xml, _PARSER).find("m:workbookPr", NS)
+    flag = properties.get("date1904", "0") if properties is not None else "0"
+    return 1904 if flag.strip().lower() in ("1", "true") else 1900
+
+
+def _serial(value: _dt.date, system: int) -> float:
     from hashlease.models import to_excel_serial
-    return float(to_excel_serial(value))
+    return float(to_excel_serial(value, date_system=system))
 
 
 def split_cell(ref: str) -> tuple[int, int]:
@@ -89,7 +111,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _set_value(cell: etree._Element, value: Any) -> None:
+def _set_value(cell: etree._Element, value: Any, system: int = 1900) -> None:
     for v in cell.findall("m:v", NS):
         cell.remove(v)
     for inline in cell.findall("m:is", NS):
@@ -97,11 +119,14 @@ def _set_value(cell: etree._Element, value: Any) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         cell.attrib.pop("t", None)
         return
-    v = etree.SubElement(cell, f"{{{MAIN}}}v")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isfinite(value):
         raise HashleaseError("value", value, "a finite number for a cell")
+    if isinstance(value, ExcelErrorValue) and value not in EXCEL_ERRORS | NEWER_EXCEL_ERRORS:
+        raise HashleaseError(f"error value of cell {cell.get('r')}", str(value),
+                             f"one of Excel's error values ({', '.join(sorted(EXCEL_ERRORS))})")
+    v = etree.SubElement(cell, f"{{{MAIN}}}v")
     if isinstance(value, _dt.date):
-        value = _serial(value)
+        value = _serial(value, system)
     if isinstance(value, bool):
         cell.set("t", "b")
         v.text = "1" if value else "0"
@@ -129,44 +154,58 @@ def _row(sheet_data: etree._Element, rows: dict[int, etree._Element], number: in
     if number in rows:
         return rows[number]
     row = etree.Element(f"{{{MAIN}}}row", r=str(number))
-    later = [r for n, r in rows.items() if n > number]
-    if later:
-        min(later, key=lambda r: int(r.get("r"))).addprevious(row)
+    numbers = rows.order  # the sheet's row numbers, ascending: one bisection, not a scan of every row
+    at = bisect.bisect_right(numbers, number)
+    if at < len(numbers):
+        rows[numbers[at]].addprevious(row)
     else:
         sheet_data.append(row)
+    numbers.insert(at, number)
     rows[number] = row
     return row
 
 
-def _cell(row: etree._Element, ref: str, column: int) -> etree._Element:
-    for cell in row.findall("m:c", NS):
-        if cell.get("r") == ref:
-            return cell
+class _Rows(dict):
+    """Row number -> <row> element, with the numbers kept sorted."""
+
+    def __init__(self, items: dict[int, etree._Element]) -> None:
+        super().__init__(items)
+        self.order = sorted(items)
+
+
+def _cell(row: etree._Element, ref: str, column: int, cells: dict) -> etree._Element:
+    known = cells.get(row)
+    if known is None:  # each row's cells indexed once, not searched for every value
+        known = cells[row] = {c.get("r"): c for c in row.findall("m:c", NS)}
+    if ref in known:
+        return known[ref]
     new = etree.Element(f"{{{MAIN}}}c", r=ref)
     for cell in row.findall("m:c", NS):
-        if split_cell(cell.get("r"))[1] > column:
+        if cell.get("r") and split_cell(cell.get("r"))[1] > column:
             cell.addprevious(new)
             break
     else:
         row.append(new)
+    known[ref] = new
     return new
 
 
-def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False) -> bytes:
+def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False, system: int = 1900) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     sheet_data = root.find("m:sheetData", NS)
+    cells: dict = {}
     try:
-        rows = {int(r.get("r")): r for r in sheet_data.findall("m:row", NS)}
+        rows = _Rows({int(r.get("r")): r for r in sheet_data.findall("m:row", NS)})
     except (TypeError, ValueError):
         raise HashleaseError("worksheet", "rows without their r attribute", "rows numbered as Excel writes them "
                              "(open and save the file in Excel or LibreOffice first)") from None
     for ref, value in values.items():
         row_number, column = split_cell(ref)
-        cell = _cell(_row(sheet_data, rows, row_number), ref, column)
+        cell = _cell(_row(sheet_data, rows, row_number), ref, column, cells)
         if replace_formulas:  # the value becomes a constant input: drop the cell's formula
             for formula in cell.findall("m:f", NS):
                 cell.remove(formula)
-        _set_value(cell, value)
+        _set_value(cell, value, system)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -201,11 +240,12 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
     with atomic_path(target, mode_like=source) as temporary:  # keeps the workbook's own permissions
         with zipfile.ZipFile(source) as src, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
             parts = sheet_parts(src)
+            system = date_system(src)  # dates are written as serials of the workbook's own date system
             by_part = {parts[name]: cells for name, cells in values.items() if cells}
             for info in src.infolist():
                 data = src.read(info)
                 if info.filename in by_part:
-                    data = _update_sheet(data, by_part[info.filename], replace_formulas)
+                    data = _update_sheet(data, by_part[info.filename], replace_formulas, system)
                 elif info.filename == "xl/workbook.xml":
                     data = _update_workbook(data)
                 elif info.filename == "xl/calcChain.xml":
