@@ -486,7 +486,7 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
                 staged = Path(tmp) / f"{scenario.name}.xlsx"
                 write_values(template_path, staged, _override_cells(template_path, scenario.overrides),
                              replace_formulas=True)
-                result = recalculate(staged)
+                result = recalculate(staged, allow_errors=False)  # a cycle or unknown function fails its row
                 row = {"scenario": scenario.name, **contract.read_outputs(result.values, names, outputs)}
                 if keep_dir:
                     target = safe_path(Path(keep_dir), f"{scenario.name}.xlsx")
