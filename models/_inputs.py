@@ -23,7 +23,10 @@ class InputModel(BaseModel):
     @classmethod
     def _logical_is_not_a_number(cls, value: Any, info: ValidationInfo) -> Any:
         """TRUE/FALSE is refused where a number is asked for (pydantic would read it as 1 or 0)."""
-        items = value if isinstance(value, (list, tuple)) else (value,)
+        kind = type(value)
+        if kind in _PLAIN:  # numbers, text, None, dates: nothing to look at (the common, fast case)
+            return value
+        items = value if kind in (list, tuple) else (value,)
         if any(isinstance(x, (bool, np.bool_)) for x in items) and not _takes_logical(cls, info.field_name):
             raise HashleaseError(info.field_name, value, "a number (TRUE and FALSE are not numbers here)",
                                  kind=ErrorKind.VALUE)
@@ -38,6 +41,10 @@ class InputModel(BaseModel):
     def replace(self, **changes: Any) -> "InputModel":
         """A copy with ``changes`` applied and validated again (pydantic's model_copy does not validate)."""
         return type(self)(**{**self.model_dump(), **changes})
+
+
+#: Value types that cannot hold a TRUE/FALSE.
+_PLAIN = frozenset({int, float, str, type(None)})
 
 
 @lru_cache(maxsize=None)

@@ -32,7 +32,7 @@ def _same_horizon(variants: list[SiteComparisonInputs], paths: Sequence[str]) ->
     if not variants:
         raise HashleaseError("input", "no variants", "at least one value to try", kind=ErrorKind.VALUE)
     horizon = max(v.horizon for v in variants)
-    return [v if v.horizon == horizon and v.horizon_months else v.replace(horizon_months=horizon)
+    return [v if v.horizon == horizon and v.horizon_months else with_input(v, "horizon_months", horizon)
             for v in variants]
 
 
