@@ -347,7 +347,9 @@ def recalc(
         if not in_place and target.resolve() == workbook.resolve():
             raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK (or --in-place)")
         _output_path(target, "WORKBOOK" if in_place else "--output")
-        result = recalculate(workbook)
+        from hashlease.workbook.engine import stderr_progress
+
+        result = recalculate(workbook, progress=stderr_progress)  # stage lines on stderr for large workbooks
         _check_recalculation(result, allow_errors, workbook.name)
         with _writing(target, "WORKBOOK" if in_place else "--output"):
             write_values(workbook, target, result.values)
