@@ -38,14 +38,16 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
 CONTEXT = decimal.Context(prec=60, Emax=10**6, Emin=-10**6)
 
 rates = st.one_of(
-    st.floats(min_value=-1.0, max_value=1e3, exclude_min=True, allow_nan=False),
-    st.floats(min_value=-1.0, max_value=-0.9, exclude_min=True),  # near -100%: (1+r)^-n overflows
-    st.floats(min_value=-1e-6, max_value=1e-6),  # near zero: the annuity's quotient cancels
+    st.floats(min_value=-1.0, max_value=1e3, exclude_min=True, allow_nan=False, allow_subnormal=False),
+    st.floats(min_value=-1.0, max_value=-0.9, exclude_min=True, allow_subnormal=False),  # near -100%: (1+r)^-n overflows
+    st.floats(min_value=-1e-6, max_value=1e-6, allow_subnormal=False),  # near zero: the annuity's quotient cancels
     st.sampled_from([0.0, 0.5, -0.999999, 1e3, 1e-12]),
 )
 periods = st.one_of(st.integers(min_value=1, max_value=10_000).map(float),
-                    st.floats(min_value=1e-3, max_value=1e4), st.sampled_from([2_000.0, 10_000.0]))
-amounts = st.one_of(st.floats(min_value=-1e300, max_value=1e300, allow_nan=False),
+                    st.floats(min_value=1e-3, max_value=1e4, allow_subnormal=False), st.sampled_from([2_000.0, 10_000.0]))
+# subnormal numbers (below 2.2e-308) carry fewer than 53 bits: a result built from one keeps only those digits,
+# so they are left out of the draws (a finance model's cash flows are not 1e-320 USD)
+amounts = st.one_of(st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_subnormal=False),
                     st.sampled_from([0.0, 1.0, -1.0, 1e300, -1e300]))
 whens = st.sampled_from(["end", "begin"])
 
@@ -174,8 +176,8 @@ def assert_root(terms: list[Decimal], times: list, rate: float) -> None:
 
 
 @FUZZ
-@given(st.lists(st.floats(min_value=-1e12, max_value=1e12), min_size=2, max_size=30),
-       st.floats(min_value=-0.99, max_value=10))
+@given(st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_subnormal=False), min_size=2, max_size=30),
+       st.floats(min_value=-0.99, max_value=10, allow_subnormal=False))
 def test_irr_is_a_root_or_a_num_error(values, guess):
     # property: at the rate returned the NPV (t = 0 convention) is zero to the float precision of its terms
     try:
@@ -189,7 +191,7 @@ def test_irr_is_a_root_or_a_num_error(values, guess):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.floats(min_value=-1e12, max_value=1e12), st.integers(0, 20_000)), min_size=2,
+@given(st.lists(st.tuples(st.floats(min_value=-1e12, max_value=1e12, allow_subnormal=False), st.integers(0, 20_000)), min_size=2,
                 max_size=30))
 def test_xirr_is_a_root_or_a_num_error(flows_and_days):
     # property: at the rate returned the XNPV is zero to the float precision of its terms (actual/365)
