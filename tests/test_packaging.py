@@ -49,3 +49,49 @@ def test_the_command_is_the_entry_point():
     assert PYPROJECT["project"]["scripts"]["hashlease"] == "hashlease.entry:main"
     out = subprocess.run([str(Path(sys.executable).parent / "hashlease"), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "recalc" in out.stdout
+
+
+def test_the_built_wheel_installs_alone_and_runs(tmp_path):
+    """Build the sdist and wheel from the tracked files, check them as an index would (twine), install the wheel
+    into a fresh venv with no source tree on the path, and run `hashlease demo` and one HL_ call from it."""
+    import shutil
+
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    source = tmp_path / "source"
+    for name in tracked.splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], check=True,
+                   capture_output=True, timeout=900)
+    wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1
+    check = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, wheels + sdists)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheels[0]).namelist())
+    for part in ("hashlease/templates/hashlease.xlsx", "hashlease/models/data/asic_catalogue.csv",
+                 "hashlease/data/market_snapshot.json", "hashlease/addin/_generated/classic.py",
+                 "hashlease/addin/_generated/lite/main.py", "hashlease/addin/_generated/lite/requirements.txt"):
+        assert part in names, part
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"),
+                    f"{wheels[0]}[headless]"], check=True, capture_output=True, timeout=1800)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    demo = subprocess.run([str(venv / "bin" / "hashlease"), "demo", "-o", str(elsewhere / "demo.xlsx")],
+                          capture_output=True, text=True, cwd=elsewhere, timeout=600)
+    assert demo.returncode == 0, demo.stderr
+    assert "Decision at these inputs" in demo.stdout and (elsewhere / "demo.xlsx").stat().st_size > 0
+    call = subprocess.run([str(python), "-c", "import hashlease, sys\n"
+                           "assert 'site-packages' in hashlease.__file__, hashlease.__file__\n"
+                           "from hashlease.addin.runtime import call_classic\n"
+                           "print(call_classic('HL_SUBSIDY', 1050000))"], capture_output=True, text=True,
+                          cwd=elsewhere, timeout=300)
+    assert call.returncode == 0, call.stderr
+    assert float(call.stdout) == 1.5625  # the 5th halving's subsidy, 50 / 2^5 BTC
