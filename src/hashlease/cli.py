@@ -330,6 +330,7 @@ def recalc(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the recalculated workbook.")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite WORKBOOK itself (atomically).")] = False,
     allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Write OUT even with unsupported functions or circular references (their cells get errors).")] = False,
+    values_only: Annotated[bool, typer.Option("--values-only", help="Replace every HL_ formula by its value (native formulas stay), for readers without the add-in: LibreOffice, Excel without hashlease, Google Sheets.")] = False,
 ) -> None:
     """Recalculate every formula headless, with the HL_ functions, and write formulas plus cached values."""
     from hashlease.workbook.engine import recalculate
@@ -352,7 +353,7 @@ def recalc(
         result = recalculate(workbook, progress=stderr_progress)  # stage lines on stderr for large workbooks
         _check_recalculation(result, allow_errors, workbook.name)
         with _writing(target, "WORKBOOK" if in_place else "--output"):
-            write_values(workbook, target, result.values)
+            write_values(workbook, target, result.values, values_only=values_only)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     cells = sum(len(v) for v in result.values.values())

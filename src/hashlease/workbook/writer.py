@@ -190,7 +190,31 @@ def _cell(row: etree._Element, ref: str, column: int, cells: dict) -> etree._Ele
     return new
 
 
-def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False, system: int = 1900) -> bytes:
+#: A formula calling an HL_ function (as typed, or as Excel stores an add-in function).
+_HL_CALL = re.compile(r"(?<![A-Za-z0-9_.])(?:_xldudf_)?HL_[A-Z0-9_]+\s*\(", re.IGNORECASE)
+
+
+def _freeze_hl_formulas(root: etree._Element) -> None:
+    """Drop the formula of every cell that calls an HL_ function, keeping its cached value: a legacy array
+    formula's anchor takes its whole range with it, and a shared formula whose first cell calls HL_ takes every
+    cell sharing it. Native formulas stay."""
+    formulas = root.iterfind(".//m:sheetData/m:row/m:c/m:f", NS)
+    frozen_shared = set()
+    dropped = []
+    for formula in formulas:
+        if formula.text and _HL_CALL.search(formula.text):
+            dropped.append(formula)
+            if formula.get("t") == "shared" and formula.get("si") is not None:
+                frozen_shared.add(formula.get("si"))
+    if frozen_shared:
+        dropped += [f for f in root.iterfind(".//m:sheetData/m:row/m:c/m:f", NS)
+                    if f.get("t") == "shared" and f.get("si") in frozen_shared and f not in dropped]
+    for formula in dropped:
+        formula.getparent().remove(formula)
+
+
+def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False, system: int = 1900,
+                  values_only: bool = False) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     sheet_data = root.find("m:sheetData", NS)
     cells: dict = {}
@@ -206,6 +230,8 @@ def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = F
             for formula in cell.findall("m:f", NS):
                 cell.remove(formula)
         _set_value(cell, value, system)
+    if values_only:
+        _freeze_hl_formulas(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -227,11 +253,24 @@ def _update_workbook(xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def _without_calc_chain(xml: bytes) -> bytes:
+    """The content types or workbook relationships without their entry for the calculation chain."""
+    root = etree.fromstring(xml, _PARSER)
+    for element in list(root):
+        if (element.get("PartName") or "").endswith("/calcChain.xml") or (element.get("Target") or "").endswith(
+                "calcChain.xml"):
+            root.remove(element)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def write_values(source: str | Path, target: str | Path, values: dict[str, dict[str, Any]], *,
-                 replace_formulas: bool = False) -> None:
+                 replace_formulas: bool = False, values_only: bool = False) -> None:
     """Copy ``source`` to ``target`` with ``values`` ({sheet name: {A1 ref: value}}) as cached cell values.
 
-    With ``replace_formulas`` the values become constants (a scenario's input overriding a formula).
+    With ``replace_formulas`` the values become constants (a scenario's input overriding a formula). With
+    ``values_only`` every formula calling an HL_ function becomes its value (native formulas stay), so Excel
+    without the add-in, LibreOffice or Google Sheets show every figure; the calculation chain, which lists
+    formula cells, is left out (spreadsheets rebuild it).
     ``target`` appears whole or not at all (written to a temporary file, then renamed); ``source`` is only read.
     """
     source, target = Path(source), Path(target)
@@ -244,10 +283,15 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
             by_part = {parts[name]: cells for name, cells in values.items() if cells}
             for info in src.infolist():
                 data = src.read(info)
-                if info.filename in by_part:
-                    data = _update_sheet(data, by_part[info.filename], replace_formulas, system)
+                if info.filename in by_part or (values_only and info.filename in parts.values()):
+                    data = _update_sheet(data, by_part.get(info.filename, {}), replace_formulas, system,
+                                         values_only)
                 elif info.filename == "xl/workbook.xml":
                     data = _update_workbook(data)
                 elif info.filename == "xl/calcChain.xml":
-                    pass  # kept as is: it lists formula cells, which do not change
+                    if values_only:
+                        continue  # it would list cells that are no longer formulas
+                    # otherwise kept as is: it lists formula cells, which do not change
+                elif values_only and info.filename in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                    data = _without_calc_chain(data)
                 out.writestr(info, data)
