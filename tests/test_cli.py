@@ -276,3 +276,22 @@ def test_template_writes_with_the_umask_s_mode_and_refuses_a_negative_difficulty
     refused = runner.invoke(app, ["template", "-o", str(tmp_path / "u.xlsx"), "--snapshot", str(snap)])
     assert refused.exit_code == 1 and not (tmp_path / "u.xlsx").exists()
     assert "difficulty must be in (0, 1e+20], got -5.0" in " ".join(refused.stderr.split())
+
+
+def test_addin_prints_the_generated_files_shipped_with_the_package():
+    from importlib import resources
+
+    from typer.testing import CliRunner
+
+    from hashlease.cli import app
+
+    generated = resources.files("hashlease.addin._generated")
+    lite = CliRunner().invoke(app, ["addin", "lite"])
+    assert lite.exit_code == 0 and lite.output == (generated / "lite" / "main.py").read_text(encoding="utf-8")
+    requirements = CliRunner().invoke(app, ["addin", "lite", "--requirements"])
+    lines = [x for x in requirements.output.splitlines() if x and not x.startswith("#")]
+    from hashlease import __version__
+
+    assert lines == [f"hashlease=={__version__}"]  # the slim core, pinned; nothing Pyodide provides is pinned
+    bad = CliRunner().invoke(app, ["addin", "excel"])
+    assert bad.exit_code == 1 and "one of lite, classic" in bad.output and "Traceback" not in bad.output

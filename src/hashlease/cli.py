@@ -593,6 +593,27 @@ def _write_csv_atomically(table, output: Path) -> None:
         table.to_csv(temporary)
 
 
+@app.command(name="addin")
+def addin(
+    backend: Annotated[str, typer.Argument(help="lite: the xlwings Lite files (Mac, Excel on the web); classic: the module xlwings imports on Windows.")],
+    requirements: Annotated[bool, typer.Option("--requirements", help="With lite: print requirements.txt instead of main.py.")] = False,
+) -> None:
+    """Print the generated add-in files shipped in this installation (paste them into xlwings Lite's editor)."""
+    from importlib import resources
+
+    try:
+        if backend not in ("lite", "classic"):
+            raise m.HashleaseError("BACKEND", backend, "one of lite, classic", kind=m.ErrorKind.VALUE)
+        if requirements and backend != "lite":
+            raise m.HashleaseError("--requirements", True, "given with lite only", kind=m.ErrorKind.VALUE)
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    generated = resources.files("hashlease.addin._generated")
+    part = (generated / "lite" / ("requirements.txt" if requirements else "main.py")) if backend == "lite" \
+        else generated / "classic.py"
+    typer.echo(part.read_text(encoding="utf-8"), nl=False)
+
+
 @app.command(name="eval")
 def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_HASHPRICE(108.52E12, 93450, 0.0931, 874944)".')]) -> None:
     """Evaluate one formula (Excel functions and HL_ functions, literals and arrays) and print its value."""
