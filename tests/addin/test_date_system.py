@@ -98,7 +98,7 @@ def test_serial_zero_is_1_jan_1904_only_in_the_1904_system():
 def test_only_the_two_date_systems_exist(system):
     with pytest.raises(m.HashleaseError, match="date_system must be one of 1900, 1904") as caught:
         with date_system(system):
-            pass
+            raise AssertionError("a date system outside 1900 and 1904 was accepted")
     assert caught.value.kind is m.ErrorKind.VALUE
     with pytest.raises(m.HashleaseError, match="date_system"):
         invoke("HL_SUBSIDY", 1.0, date_system=system)

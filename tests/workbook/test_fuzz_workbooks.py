@@ -60,7 +60,7 @@ MUTATION = st.tuples(st.sampled_from(CELLS), st.sampled_from(["blank", "text", "
 
 
 class _Deadline(Exception):
-    pass
+    """A recalculation that ran past its deadline (a hang is a failure, not a wait)."""
 
 
 def _alarm(signum, frame):
