@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from hashlease import models as m
 from hashlease.models.assumption_blocks import block_fields
+from hashlease.models.excel_dates import calendar_date
 
 from .registry import EXCEL_COLUMNS, EXCEL_ROWS, REQUIRED, Arg, ExcelFunction, by_name
 
@@ -256,16 +257,12 @@ def _date_times(arg: Arg, serial: float | np.ndarray) -> np.datetime64 | np.ndar
 
 
 def _date(arg: Arg, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+    day = calendar_date(value)
+    if day is not None:
+        return day
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ExcelError("#VALUE!", f"{arg.name} must be a date (a date cell, YYYY-MM-DD or a serial number), "
-                                        f"got {_describe(value)}") from None
+        raise ExcelError("#VALUE!", f"{arg.name} must be a date (a date cell, YYYY-MM-DD or a serial number), "
+                                    f"got {_describe(value)}")
     number = _number(arg, value, arg.name)
     try:
         return m.from_excel_serial(number, date_system=current_date_system()).item()

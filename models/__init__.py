@@ -16,7 +16,7 @@ from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARG
                          mean_block_interval_s, network_hashrate, retarget_difficulty, retarget_factor)
 from .comparison import SiteComparisonInputs, example_comparison, with_input, with_inputs
 from .errors import ErrorKind, HashleaseError
-from .excel_dates import from_excel_serial, to_excel_serial
+from .excel_dates import calendar_date, from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
                     mining_economics_per_mw, th_s_per_mw)

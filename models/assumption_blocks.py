@@ -28,7 +28,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from .errors import HashleaseError
-from .excel_dates import from_excel_serial
+from .excel_dates import calendar_date, from_excel_serial
 
 __all__ = ["ROW_PREFIXES", "Bounds", "field_bounds", "block_fields", "assumptions_from_rows"]
 
@@ -107,15 +107,11 @@ def _is_choice(schema: type[BaseModel], name: str, text: str) -> bool:
 
 
 def _date(name: str, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+    day = calendar_date(value)
+    if day is not None:
+        return day
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise HashleaseError(name, value, "a date (a date cell, YYYY-MM-DD or an Excel serial)") from None
+        raise HashleaseError(name, value, "a date (a date cell, YYYY-MM-DD or an Excel serial)")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise HashleaseError(name, value, "a date (a date cell, YYYY-MM-DD or an Excel serial)")
     return from_excel_serial(float(value)).item()

@@ -18,7 +18,7 @@ from ._validate import as_datetime64, as_real, check_choice, first_bad
 from .errors import ErrorKind, HashleaseError
 from .units import SECONDS_PER_DAY
 
-__all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "MAX_SERIAL"]
+__all__ = ["to_excel_serial", "from_excel_serial", "as_day_numbers", "calendar_date", "MAX_SERIAL"]
 
 DateSystem = Literal[1900, 1904]
 
@@ -34,6 +34,27 @@ def _system(date_system: Any) -> int:
         raise HashleaseError("date_system", date_system.tolist() if isinstance(date_system, np.ndarray) else date_system,
                              "one of 1900, 1904", kind=ErrorKind.VALUE)
     return int(date_system)
+
+
+def calendar_date(value: Any) -> _dt.date | None:
+    """The calendar date of a date cell (a date or datetime) or of ISO text ``YYYY-MM-DD``; None for anything
+    else (a number is a serial, read in its workbook's date system by the caller; other text is not a date).
+
+    Examples
+    --------
+    >>> calendar_date(_dt.datetime(2026, 1, 1, 18, 30)), calendar_date(" 2026-02-01 "), calendar_date(46023.0)
+    (datetime.date(2026, 1, 1), datetime.date(2026, 2, 1), None)
+    """
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def to_excel_serial(dates: Any, *, date_system: DateSystem = 1900) -> float | np.ndarray:
