@@ -29,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from pydantic import BaseModel
+
 from hashlease import models as m
 from hashlease.models.assumption_blocks import field_bounds
 
@@ -91,6 +93,10 @@ class ExcelFunction:
     error_policy: dict[str, str] = field(default_factory=lambda: dict(ERROR_POLICY))
     example: str = ""
     empty_columns: tuple[str, ...] = ()  # table columns the model leaves empty where a figure does not apply
+    #: Optional batched kernel: (list of converted argument lists, a cache shared by one calculation) -> one
+    #: result (or the exception it raises) per call, equal to ``call`` on each. Used by
+    #: :func:`hashlease.addin.runtime.invoke_many`; it maps arguments onto the models' batched functions only.
+    batch: Callable[[list[list[Any]], dict], list[Any]] | None = None
 
 
 # --- shared argument definitions (one place for each wording) ------------------------------------------
@@ -139,6 +145,68 @@ def _comparison(market_assumptions, mining_assumptions, lease_assumptions, disco
     return m.SiteComparisonInputs(market=market_assumptions, mining=mining_assumptions, lease=lease_assumptions,
                                   discount_rate_per_year_frac=discount_rate_per_year_frac,
                                   horizon_months=horizon_months or None)
+
+
+def _comparisons(calls: list[list[Any]], cache: dict) -> list[tuple[Any, Any, int] | Exception]:
+    """(the batch's inputs, its :class:`~hashlease.models.ComparisonValues`, the call's index in it) for each call
+    of a comparison function: the distinct comparisons not yet valued in this calculation are valued in one pass
+    (with both break-evens and mining's IRR), shared by every comparison function through ``cache``."""
+    keys = [("comparison",) + tuple(id(v) if isinstance(v, BaseModel) else v for v in values[:5]) for values in calls]
+    new: dict[tuple, Any] = {}
+    for key, values in zip(keys, calls):
+        if key not in cache and key not in new:
+            try:
+                new[key] = _comparison(*values[:5])
+            except Exception as exc:
+                cache[key] = exc
+    if new:
+        inputs = list(new.values())
+        batch = {"inputs": inputs, "values": m.value_comparisons(inputs, mining_irr=True)}
+        for i, key in enumerate(new):
+            cache[key] = (batch, i)
+    return [cache[key] for key in keys]
+
+
+def _comparison_batch(read: Callable[[dict, int], Any]) -> Callable[[list[list[Any]], dict], list[Any]]:
+    def batch(calls: list[list[Any]], cache: dict) -> list[Any]:
+        out = []
+        for entry in _comparisons(calls, cache):
+            if isinstance(entry, Exception):
+                out.append(entry)
+                continue
+            try:
+                out.append(read(*entry))
+            except Exception as exc:
+                out.append(exc)
+        return out
+    return batch
+
+
+def _summary_of(batch: dict, i: int) -> Any:
+    if "summaries" not in batch:
+        batch["summaries"] = m.comparison_summaries(batch["inputs"], batch["values"])
+    return batch["summaries"][i]
+
+
+def _lease_batch(read: Callable[..., Any]) -> Callable[[list[list[Any]], dict], list[Any]]:
+    """A lease function's batched kernel: every distinct lease of the calculation valued in one pass."""
+    def batch(calls: list[list[Any]], cache: dict) -> list[Any]:
+        new = {}
+        for values in calls:
+            key = ("lease", id(values[0]))
+            if key not in cache:
+                new[key] = values[0]
+        if new:
+            for key, summary in zip(new, m.lease_summary_list(list(new.values()))):
+                cache[key] = summary
+        out = []
+        for values in calls:
+            try:
+                out.append(read(cache[("lease", id(values[0]))], *values[1:]))
+            except Exception as exc:
+                out.append(exc)
+        return out
+    return batch
 
 
 SENSITIVITY_INPUTS = (
@@ -370,30 +438,32 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   "that spills.", (LEASE, ROWS), returns="table", model="lease_schedule", group="Lease",
                   empty_columns=("lease_month", "lease_year", "rent_usd_per_kw_month")),
     ExcelFunction("HL_LEASE_NPV",
-                  lambda lease_assumptions, levered: getattr(m.lease_summary(lease_assumptions),
-                                                             "levered_npv_usd" if levered else "unlevered_npv_usd"),
+                  lambda lease_assumptions, levered: _lease_npv(m.lease_summary(lease_assumptions), levered),
                   "NPV of the lease (Excel XNPV from the valuation date), unlevered or levered.",
-                  (LEASE, LEVERED), returns_unit="USD", model="lease_summary", group="Lease"),
+                  (LEASE, LEVERED), returns_unit="USD", model="lease_summary", group="Lease",
+                  batch=_lease_batch(lambda summary, levered: _lease_npv(summary, levered))),
     ExcelFunction("HL_LEASE_IRR",
-                  lambda lease_assumptions, levered: _required_value(
-                      m.lease_summary(lease_assumptions),
-                      "levered_irr_per_year_frac" if levered else "unlevered_irr_per_year_frac"),
+                  lambda lease_assumptions, levered: _lease_irr(m.lease_summary(lease_assumptions), levered),
                   "IRR of the lease (Excel XIRR of its monthly flows), unlevered or levered.",
-                  (LEASE, LEVERED), returns_unit="fraction/year", model="lease_summary", group="Lease"),
+                  (LEASE, LEVERED), returns_unit="fraction/year", model="lease_summary", group="Lease",
+                  batch=_lease_batch(lambda summary, levered: _lease_irr(summary, levered))),
     ExcelFunction("HL_LEASE_PAYBACK",
                   lambda lease_assumptions: _required_value(m.lease_summary(lease_assumptions), "payback_month"),
                   "Months from construction start until cumulative unlevered cash turns non-negative.",
-                  (LEASE,), returns_unit="months", model="lease_summary", group="Lease"),
+                  (LEASE,), returns_unit="months", model="lease_summary", group="Lease",
+                  batch=_lease_batch(lambda summary: _required_value(summary, "payback_month"))),
     ExcelFunction("HL_LEASE_SUMMARY", lambda lease_assumptions: m.lease_summary(lease_assumptions),
                   "Every summary figure of the lease (NPV, IRR, payback, yield on cost, DSCR, implied rents) as "
-                  "name | value pairs.", (LEASE,), returns="pairs", model="lease_summary", group="Lease"),
+                  "name | value pairs.", (LEASE,), returns="pairs", model="lease_summary", group="Lease",
+                  batch=_lease_batch(lambda summary: summary)),
     # --- comparison ------------------------------------------------------------------------------------
     ExcelFunction("HL_SITE_COMPARE",
                   lambda *inputs: m.compare_site(_comparison(*inputs)).summary,
                   "Keep mining or convert to the lease: NPV, IRR, payback and total cash of both options and "
                   "their difference, as a table that spills.",
                   (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns="table", model="compare_site",
-                  group="Mine or lease", empty_columns=("irr_per_year_frac", "payback_month", "payback_date")),
+                  group="Mine or lease", empty_columns=("irr_per_year_frac", "payback_month", "payback_date"),
+                  batch=_comparison_batch(_summary_of)),
     ExcelFunction("HL_SITE_CASH", lambda *inputs: _site_cash(*inputs[:5]),
                   "Monthly cash of both options (BTC price, hashprice, net cash and cumulative cash of mining and "
                   "of the lease, and the difference) as a dated table that spills.",
@@ -447,13 +517,24 @@ REGISTRY: tuple[ExcelFunction, ...] = (
                   lambda *inputs: m.breakeven_btc_price_vs_lease(_comparison(*inputs)),
                   "Starting BTC price (whole price path scaled) at which mining's NPV equals the lease's.",
                   (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns_unit="USD/BTC",
-                  model="breakeven_btc_price_vs_lease", group="Mine or lease"),
+                  model="breakeven_btc_price_vs_lease", group="Mine or lease",
+                  batch=_comparison_batch(lambda batch, i: batch["values"].value("breakeven_btc_price_usd", i))),
     ExcelFunction("HL_BREAKEVEN_RENT_VS_MINING",
                   lambda *inputs: m.breakeven_rent_vs_mining(_comparison(*inputs)),
                   "Year-1 rent per kW-month at which the lease's NPV equals mining's.",
                   (MARKET, MINING, LEASE, DISCOUNT, HORIZON), returns_unit="USD/kW-month",
-                  model="breakeven_rent_vs_mining", group="Mine or lease"),
+                  model="breakeven_rent_vs_mining", group="Mine or lease",
+                  batch=_comparison_batch(lambda batch, i: batch["values"].value("breakeven_rent_usd_per_kw_month",
+                                                                                 i))),
 )
+
+
+def _lease_npv(summary: Any, levered: bool) -> float:
+    return getattr(summary, "levered_npv_usd" if levered else "unlevered_npv_usd")
+
+
+def _lease_irr(summary: Any, levered: bool) -> float:
+    return _required_value(summary, "levered_irr_per_year_frac" if levered else "unlevered_irr_per_year_frac")
 
 
 def _required_value(summary: Any, field_name: str) -> Any:

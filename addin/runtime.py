@@ -23,7 +23,7 @@ import itertools
 import typing
 import logging
 import math
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from hashlease.models.excel_dates import calendar_date
 
 from .registry import EXCEL_COLUMNS, EXCEL_ROWS, REQUIRED, Arg, ExcelFunction, by_name
 
-__all__ = ["ExcelError", "invoke", "call_classic", "call_lite", "assumptions_from_range", "MISSING",
+__all__ = ["ExcelError", "invoke", "invoke_many", "call_classic", "call_lite", "assumptions_from_range", "MISSING",
            "date_system", "current_date_system", "DATE_SYSTEMS"]
 
 log = logging.getLogger("hashlease.addin")
@@ -495,6 +495,45 @@ def _error(fn_name: str, exc: BaseException) -> ExcelError:
                                  "(a bug; its details are in the hashlease log, please report it)")
 
 
+def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[Any]:
+    """The model's arguments from Excel's raw ones (``cache``: assumption ranges already converted)."""
+    if len(raw) > len(fn.args):
+        raise ExcelError("#VALUE!", f"{fn.name} takes at most {len(fn.args)} arguments, got {len(raw)}")
+    raw = raw + (None,) * (len(fn.args) - len(raw))
+    values = []
+    for arg, value in zip(fn.args, raw):
+        if cache is not None and arg.kind == "assumptions" and isinstance(value, tuple):
+            key = ("assumptions", arg.schema, current_date_system(), value)
+            if key not in cache:
+                try:
+                    cache[key] = _convert(arg, value)
+                except Exception as exc:  # the same range fails the same way for every function reading it
+                    cache[key] = exc
+            converted = cache[key]
+            if isinstance(converted, Exception):
+                raise converted
+            values.append(converted)
+        else:
+            values.append(_convert(arg, value))
+    arrays = [v.shape for v in values if isinstance(v, np.ndarray)]
+    if arrays:
+        try:
+            np.broadcast_shapes(*arrays)
+        except ValueError:
+            shapes = " and ".join(f"{a[0]}x{a[1]}" for a in arrays)
+            raise ExcelError("#VALUE!", f"{fn.name}: ranges of {shapes} cells do not line up (use ranges "
+                                        "of the same size, or single cells)") from None
+    return values
+
+
+def _finish(fn: ExcelFunction, values: list[Any], result: Any) -> Any:
+    """The model's result as Excel shows it (padded to a legacy array's ``rows``)."""
+    with np.errstate(all="ignore"):
+        excel = _to_excel(fn, result)
+    rows = dict(zip((a.name for a in fn.args), values)).get("rows") if fn.returns == "table" else None
+    return _pad(excel, int(rows)) if rows is not None and rows > 0 else excel
+
+
 def invoke(name: str, *raw: Any, date_system: int | None = None) -> Any:
     """Run the registered function ``name`` on raw Excel arguments; raise :class:`ExcelError` on failure.
 
@@ -506,24 +545,50 @@ def invoke(name: str, *raw: Any, date_system: int | None = None) -> Any:
             return invoke(name, *raw)
     fn = by_name(name)
     try:
-        if len(raw) > len(fn.args):
-            raise ExcelError("#VALUE!", f"{name} takes at most {len(fn.args)} arguments, got {len(raw)}")
-        raw = raw + (None,) * (len(fn.args) - len(raw))
-        values = [_convert(arg, value) for arg, value in zip(fn.args, raw)]
-        arrays = [v.shape for v in values if isinstance(v, np.ndarray)]
-        if arrays:
-            try:
-                np.broadcast_shapes(*arrays)
-            except ValueError:
-                shapes = " and ".join(f"{a[0]}x{a[1]}" for a in arrays)
-                raise ExcelError("#VALUE!", f"{name}: ranges of {shapes} cells do not line up (use ranges "
-                                            "of the same size, or single cells)") from None
+        values = _prepare(fn, raw)
         with np.errstate(all="ignore"):  # overflow and the like are judged on the result (finite or #NUM!)
-            excel = _to_excel(fn, fn.call(*values))
-        rows = dict(zip((a.name for a in fn.args), values)).get("rows") if fn.returns == "table" else None
-        return _pad(excel, int(rows)) if rows is not None and rows > 0 else excel
+            result = fn.call(*values)
+        return _finish(fn, values, result)
     except Exception as exc:  # every failure becomes one Excel error, never a traceback in a cell
         raise _error(name, exc) from None
+
+
+def invoke_many(name: str, calls: Sequence[tuple], *, cache: dict | None = None) -> list[Any]:
+    """Run ``name`` once per tuple of raw arguments in ``calls``: each result, or the :class:`ExcelError` it gives.
+
+    Equal to ``[invoke(name, *raw) for raw in calls]`` (errors returned, not raised), but a function with a
+    batched kernel (:attr:`ExcelFunction.batch`) computes all its calls in one model pass, and assumption ranges
+    given as tuples of row tuples are converted once per distinct range through ``cache`` (a dict the caller
+    keeps for one calculation, shared by every function of that calculation).
+    """
+    fn = by_name(name)
+    cache = {} if cache is None else cache
+    prepared: list[Any] = []
+    for raw in calls:
+        try:
+            prepared.append(_prepare(fn, tuple(raw), cache))
+        except Exception as exc:
+            prepared.append(_error(name, exc))
+    todo = [i for i, p in enumerate(prepared) if not isinstance(p, ExcelError)]
+    results: list[Any] = list(prepared)
+    with np.errstate(all="ignore"):
+        if fn.batch is not None and todo:
+            try:
+                computed = fn.batch([prepared[i] for i in todo], cache)
+            except Exception as exc:  # the kernel itself failed: every call alone says why
+                log.debug("batched %s failed (%s); calling one at a time", name, exc)
+                computed = None
+        else:
+            computed = None
+        for k, i in enumerate(todo):
+            try:
+                result = computed[k] if computed is not None else fn.call(*prepared[i])
+                if isinstance(result, BaseException):
+                    raise result
+                results[i] = _finish(fn, prepared[i], result)
+            except Exception as exc:
+                results[i] = _error(name, exc)
+    return results
 
 
 def call_classic(name: str, *raw: Any, date_system: int | None = None) -> Any:

@@ -20,7 +20,7 @@ from .excel_dates import calendar_date, from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv
 from .fleet import (AsicModel, MwEconomics, asic_catalogue, asic_model, fleet_efficiency_j_per_th,
                     mining_economics_per_mw, th_s_per_mw)
-from .lease import (LeaseInputs, LeaseSummary, Phase, capex_weights, lease_cash_flows, lease_schedule, lease_summaries,
+from .lease import (LeaseInputs, LeaseSummary, Phase, capex_weights, lease_cash_flows, lease_schedule, lease_summaries, lease_summary_list,
                     lease_summary)
 from .lease_rates import (escalated_rent_usd_per_kw_month, implied_flat_rent_usd_per_kw_month,
                           implied_year_one_rent_usd_per_kw_month, usd_per_kw_month_to_usd_per_mw_year,
@@ -35,7 +35,8 @@ from .vintages import (EXAMPLE_RESALE_TIERS, ResaleTier, VintageLine, age_years_
 from .projection import MarketProjection, hashprice_projection, project_market
 from .returns import InvestmentIrr, Payback, investment_irr, payback_month
 from .valuation import (ComparisonValues, SiteComparison, breakeven_btc_price_vs_lease, breakeven_hashprice_vs_lease,
-                        breakeven_rent_vs_mining, compare_site, comparison_flows, hashprice_now, value_comparisons)
+                        breakeven_rent_vs_mining, compare_site, comparison_flows, comparison_summaries, hashprice_now,
+                        value_comparisons)
 from .sensitivity import DEFAULT_TORNADO, TornadoStep, sensitivity_grid, tornado
 from .monte_carlo import MonteCarloResult, MonteCarloSpec, monte_carlo
 from .hashprice import (hashprice_btc_per_day, hashprice_btc_per_day_from_reward, hashprice_sat_per_th_day,

@@ -48,7 +48,7 @@ from .calendar import month_start_dates
 from .returns import payback_month
 from .units import HOURS_PER_DAY, KW_MONTHS_PER_MW_YEAR, KW_PER_MW, MONTHS_PER_YEAR
 
-__all__ = ["Phase", "LeaseInputs", "LeaseSummary", "LeaseBatch", "lease_lines", "lease_schedule", "lease_summary", "lease_summaries",
+__all__ = ["Phase", "LeaseInputs", "LeaseSummary", "LeaseBatch", "lease_lines", "lease_schedule", "lease_summary", "lease_summaries", "lease_summary_list",
            "capex_weights", "lease_cash_flows"]
 
 CapexCurve = Literal["straight_line", "s_curve", "front_loaded", "back_loaded"]
@@ -587,9 +587,23 @@ def lease_summary(inputs: LeaseInputs) -> LeaseSummary:
     >>> round(s.year_one_rent_usd_per_kw_month, 2), round(s.unlevered_irr_per_year_frac, 4)
     (128.02, 0.1497)
     """
-    row = lease_summaries([inputs]).iloc[0].to_dict()
-    return LeaseSummary(**{key: None if isinstance(value, float) and np.isnan(value) else value
-                           for key, value in row.items()})
+    return lease_summary_list([inputs])[0]
+
+
+def lease_summary_list(inputs: Sequence[LeaseInputs]) -> list[LeaseSummary]:
+    """:func:`lease_summary` of many leases from one vectorised pass (:func:`lease_summaries`), in order.
+
+    Examples
+    --------
+    >>> base = dict(critical_it_mw=100, pue=1.3, construction_start="2026-01-01", construction_months=12,
+    ...             capex_usd_per_mw=10e6, rent_usd_per_kw_month=130, term_years=15)
+    >>> leases = [LeaseInputs(**base, delay_months=d) for d in (0, 6)]
+    >>> lease_summary_list(leases)[1] == lease_summary(leases[1])
+    True
+    """
+    return [LeaseSummary(**{key: None if isinstance(value, float) and np.isnan(value) else value
+                            for key, value in row.items()})
+            for row in lease_summaries(inputs).to_dict("records")]
 
 
 def lease_summaries(inputs: Sequence[LeaseInputs]) -> pd.DataFrame:

@@ -46,10 +46,11 @@ from .finance import xnpv_discount_factors
 from .lease import LeaseBatch, LeaseInputs, lease_lines
 from .mining_site import aged_fleet_value_usd, mining_lines, site_parameters, switch_off
 from .projection import project_markets
+from .calendar import month_start_dates
 from .returns import investment_irr, payback_month
 
 __all__ = ["ComparisonFlows", "ComparisonValues", "OUTPUTS", "comparison_flows", "value_comparisons",
-           "SiteComparison", "compare_site", "breakeven_btc_price_vs_lease", "breakeven_hashprice_vs_lease",
+           "SiteComparison", "compare_site", "comparison_summary", "comparison_summaries", "breakeven_btc_price_vs_lease", "breakeven_hashprice_vs_lease",
            "breakeven_rent_vs_mining", "hashprice_now", "SOLVE_TOLERANCE", "MAX_RENT_USD_PER_KW_MONTH"]
 
 #: Break-evens equalise the two NPVs to this relative tolerance (of the larger NPV, at least 1 USD).
@@ -502,6 +503,69 @@ def _optional(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+def comparison_summary(values: ComparisonValues, scenario: int, dates: np.ndarray
+                       ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One scenario's summary table from a batch's values, and why any figure of it is empty.
+
+    The table has one row per option (``keep_mining``, ``convert_to_lease``) and their difference
+    (``lease_minus_mining``); columns ``npv_usd``, ``irr_per_year_frac``, ``payback_month``, ``payback_date``
+    (the first day of the payback month in ``dates``, the scenario's month grid) and ``total_cash_usd``. An IRR
+    or payback that does not exist is empty, its reason in the returned dict ("option column" -> reason).
+
+    Raises
+    ------
+    HashleaseError
+        The scenario's own error, where it has no finite value.
+    """
+    if values.errors[scenario] is not None:
+        raise values.errors[scenario]
+    v = {name: array[scenario] for name, array in values.values.items()}
+    rows = []
+    problems = {}
+    for option, name in (("keep_mining", "mining"), ("convert_to_lease", "lease")):
+        for column in ("irr_per_year_frac", "payback_month"):
+            reason = values.reason(f"{name}_{column}", scenario)
+            if reason is not None:
+                problems[f"{option} {column}"] = reason
+        payback = _optional(v[f"{name}_payback_month"])
+        rows.append(dict(option=option, npv_usd=float(v[f"{name}_npv_usd"]),
+                         irr_per_year_frac=_optional(v[f"{name}_irr_per_year_frac"]),
+                         payback_month=None if payback is None else int(payback),
+                         payback_date=None if payback is None else dates[int(payback)].item(),
+                         total_cash_usd=float(v[f"{name}_total_cash_usd"])))
+    rows.append(dict(option="lease_minus_mining", npv_usd=rows[1]["npv_usd"] - rows[0]["npv_usd"],
+                     irr_per_year_frac=None, payback_month=None, payback_date=None,
+                     total_cash_usd=rows[1]["total_cash_usd"] - rows[0]["total_cash_usd"]))
+    return pd.DataFrame(rows).set_index("option"), problems
+
+
+def comparison_summaries(inputs: Sequence[SiteComparisonInputs], values: ComparisonValues | None = None
+                         ) -> list[pd.DataFrame | HashleaseError]:
+    """Summary tables of many comparisons from one pass (``values``: a pass already made over ``inputs`` with
+    ``mining_irr=True``); a scenario with no finite value gives its error in its place.
+
+    Each table is :func:`compare_site`'s ``summary`` for the same inputs.
+
+    Examples
+    --------
+    >>> from hashlease.models import example_comparison, with_input
+    >>> base = example_comparison()
+    >>> tables = comparison_summaries([base, with_input(base, "market.btc_price_usd", 150_000)])
+    >>> bool(tables[0].equals(compare_site(base).summary))
+    True
+    """
+    inputs = list(inputs)
+    if values is None:
+        values = value_comparisons(inputs, breakevens=False, mining_irr=True)
+    out: list[pd.DataFrame | HashleaseError] = []
+    for i, x in enumerate(inputs):
+        try:
+            out.append(comparison_summary(values, i, month_start_dates(x.start, x.horizon))[0])
+        except HashleaseError as exc:
+            out.append(exc)
+    return out
+
+
 def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
     """Value both options for one site and lay their monthly cash side by side (the batch of one).
 
@@ -520,27 +584,7 @@ def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
         flows = comparison_flows([inputs])
         _value_group(flows, np.arange(1), values.values, values.errors, values.problems, breakevens=False,
                      mining_irr=True)
-    if values.errors[0] is not None:
-        raise values.errors[0]
-    v = {name: array[0] for name, array in values.values.items()}
-    dates = flows.dates
-    rows = []
-    problems = {}
-    for option, name in (("keep_mining", "mining"), ("convert_to_lease", "lease")):
-        for column in ("irr_per_year_frac", "payback_month"):
-            reason = values.reason(f"{name}_{column}", 0)
-            if reason is not None:
-                problems[f"{option} {column}"] = reason
-        payback = _optional(v[f"{name}_payback_month"])
-        rows.append(dict(option=option, npv_usd=float(v[f"{name}_npv_usd"]),
-                         irr_per_year_frac=_optional(v[f"{name}_irr_per_year_frac"]),
-                         payback_month=None if payback is None else int(payback),
-                         payback_date=None if payback is None else dates[int(payback)].item(),
-                         total_cash_usd=float(v[f"{name}_total_cash_usd"])))
-    rows.append(dict(option="lease_minus_mining", npv_usd=rows[1]["npv_usd"] - rows[0]["npv_usd"],
-                     irr_per_year_frac=None, payback_month=None, payback_date=None,
-                     total_cash_usd=rows[1]["total_cash_usd"] - rows[0]["total_cash_usd"]))
-    summary = pd.DataFrame(rows).set_index("option")
+    summary, problems = comparison_summary(values, 0, flows.dates)
     mining, lease = flows.mining, flows.lease
     monthly = pd.DataFrame({
         "hashprice_usd_per_ph_day": flows.market["hashprice_usd_per_ph_day"][0],
@@ -553,7 +597,7 @@ def compare_site(inputs: SiteComparisonInputs) -> SiteComparison:
         "cumulative_mining_usd": np.cumsum(mining["net_cash_flow_usd"][0]),
         "cumulative_lease_usd": np.cumsum(lease["net_cash_flow_usd"][0]),
         "cumulative_lease_minus_mining_usd": np.cumsum(lease["net_cash_flow_usd"][0] - mining["net_cash_flow_usd"][0]),
-    }, index=pd.DatetimeIndex(dates, name="date"))
+    }, index=pd.DatetimeIndex(flows.dates, name="date"))
     return SiteComparison(summary, monthly, problems)
 
 
