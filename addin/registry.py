@@ -184,7 +184,7 @@ def _comparison_batch(read: Callable[[dict, int], Any]) -> Callable[[list[list[A
 
 def _summary_of(batch: dict, i: int) -> Any:
     if "summaries" not in batch:
-        batch["summaries"] = m.comparison_summaries(batch["inputs"], batch["values"])
+        batch["summaries"] = m.comparison_summaries(batch["inputs"], batch["values"], records=True)
     return batch["summaries"][i]
 
 

@@ -447,13 +447,17 @@ def _to_excel(fn: ExcelFunction, result: Any) -> Any:
     if fn.returns == "pairs":
         return [[name, _cell(fn, getattr(result, name), name, None)] for name in type(result).model_fields]
     if fn.returns == "table":
-        frame = result.reset_index()
-        if len(frame) + 1 > EXCEL_ROWS or len(frame.columns) > EXCEL_COLUMNS:
-            _fits(fn, [[None] * len(frame.columns)] * (len(frame) + 1))
-        columns = [str(c) if not isinstance(c, (int, float)) or isinstance(c, bool) else float(c)
-                   for c in frame.columns]
-        return [list(frame.columns)] + [[_cell(fn, v, str(c), i) for v, c in zip(row, columns)]
-                                        for i, row in enumerate(frame.itertuples(index=False), start=2)]
+        if isinstance(result, list):  # records from a batched kernel: the first key is the index column
+            header = list(result[0])
+            rows: Any = [list(record.values()) for record in result]
+        else:
+            frame = result.reset_index()
+            header, rows = list(frame.columns), frame.itertuples(index=False)
+            if len(frame) + 1 > EXCEL_ROWS or len(frame.columns) > EXCEL_COLUMNS:
+                _fits(fn, [[None] * len(frame.columns)] * (len(frame) + 1))
+        columns = [str(c) if not isinstance(c, (int, float)) or isinstance(c, bool) else float(c) for c in header]
+        return [header] + [[_cell(fn, v, str(c), i) for v, c in zip(row, columns)]
+                           for i, row in enumerate(rows, start=2)]
     if fn.returns_unit == "date":
         stamps = np.asarray(result).astype("datetime64[s]")
         if np.isnat(stamps).any():
@@ -506,7 +510,7 @@ def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[A
             key = ("assumptions", arg.schema, current_date_system(), value)
             if key not in cache:
                 try:
-                    cache[key] = _convert(arg, value)
+                    cache[key] = _assumptions_cached(arg, value, cache)
                 except Exception as exc:  # the same range fails the same way for every function reading it
                     cache[key] = exc
             converted = cache[key]
@@ -524,6 +528,43 @@ def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[A
             raise ExcelError("#VALUE!", f"{fn.name}: ranges of {shapes} cells do not line up (use ranges "
                                         "of the same size, or single cells)") from None
     return values
+
+
+def _assumptions_cached(arg: Arg, value: tuple, cache: dict) -> BaseModel:
+    """An assumption range as its model, built from the first range of the same shape converted in this
+    calculation when only values of plain fields differ (each changed field validated against its bounds, then
+    the set's cross-field rules: :func:`hashlease.models.with_fields`); else converted whole."""
+    base_key = ("assumptions-base", arg.schema, arg.name, current_date_system(), len(value))
+    base = cache.get(base_key)
+    if base is not None:
+        base_rows, base_model = base
+        changed = [(old, new) for old, new in zip(base_rows, value) if old != new]
+        if all(_plain_change(arg.schema, old, new) for old, new in changed):
+            try:
+                rows = [list(new) for _, new in changed]
+                data = block_fields(arg.schema, rows, arg.name)
+            except m.HashleaseError:
+                data = None
+            if data is not None and len(data) == len(changed):
+                return m.with_fields(base_model, data)
+    model = _convert(arg, value)
+    if base is None:
+        cache[base_key] = (value, model)
+    return model
+
+
+def _plain_change(schema: type[BaseModel], old: tuple, new: tuple) -> bool:
+    """Whether a row changed only its value, of a field given by one cell (no blank, error or date serial)."""
+    if len(old) != 2 or len(new) != 2 or old[0] != new[0] or not isinstance(new[0], str):
+        return False
+    name, cell = new[0].strip(), new[1]
+    return (name in schema.model_fields and name not in _STRUCTURED and not _is_blank(cell)
+            and _error_code(cell) is None and not _is_date_field(schema, name)
+            and isinstance(cell, (int, float, str)))
+
+
+#: Fields an assumption range gives by rows of their own (fleet:<model>, resale_tier:<J/TH>, phase:<n>.<field>).
+_STRUCTURED = frozenset({"fleet", "resale_tiers", "phases"})
 
 
 def _finish(fn: ExcelFunction, values: list[Any], result: Any) -> Any:

@@ -14,7 +14,7 @@ from .calendar import days_in_months, month_start_dates
 from .difficulty import (RETARGET_INTERVAL_BLOCKS, TARGET_BLOCK_INTERVAL_S, TARGET_TIMESPAN_S,
                          difficulty_from_hashrate, expected_blocks_per_day, hashes_per_difficulty,
                          mean_block_interval_s, network_hashrate, retarget_difficulty, retarget_factor)
-from .comparison import SiteComparisonInputs, example_comparison, with_input, with_inputs
+from .comparison import SiteComparisonInputs, example_comparison, with_fields, with_input, with_inputs
 from .errors import ErrorKind, HashleaseError
 from .excel_dates import calendar_date, from_excel_serial, to_excel_serial
 from .finance import fv, irr, mirr, npv, pmt, pv, xirr, xnpv

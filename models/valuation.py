@@ -503,14 +503,15 @@ def _optional(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def comparison_summary(values: ComparisonValues, scenario: int, dates: np.ndarray
-                       ) -> tuple[pd.DataFrame, dict[str, str]]:
+def comparison_summary(values: ComparisonValues, scenario: int, dates: np.ndarray, *, records: bool = False
+                       ) -> tuple[pd.DataFrame | list[dict], dict[str, str]]:
     """One scenario's summary table from a batch's values, and why any figure of it is empty.
 
     The table has one row per option (``keep_mining``, ``convert_to_lease``) and their difference
     (``lease_minus_mining``); columns ``npv_usd``, ``irr_per_year_frac``, ``payback_month``, ``payback_date``
     (the first day of the payback month in ``dates``, the scenario's month grid) and ``total_cash_usd``. An IRR
     or payback that does not exist is empty, its reason in the returned dict ("option column" -> reason).
+    ``records=True`` gives the rows as dicts (the index column first), without building a DataFrame.
 
     Raises
     ------
@@ -536,13 +537,14 @@ def comparison_summary(values: ComparisonValues, scenario: int, dates: np.ndarra
     rows.append(dict(option="lease_minus_mining", npv_usd=rows[1]["npv_usd"] - rows[0]["npv_usd"],
                      irr_per_year_frac=None, payback_month=None, payback_date=None,
                      total_cash_usd=rows[1]["total_cash_usd"] - rows[0]["total_cash_usd"]))
-    return pd.DataFrame(rows).set_index("option"), problems
+    return (rows if records else pd.DataFrame(rows).set_index("option")), problems
 
 
-def comparison_summaries(inputs: Sequence[SiteComparisonInputs], values: ComparisonValues | None = None
-                         ) -> list[pd.DataFrame | HashleaseError]:
+def comparison_summaries(inputs: Sequence[SiteComparisonInputs], values: ComparisonValues | None = None, *,
+                         records: bool = False) -> list[pd.DataFrame | list[dict] | HashleaseError]:
     """Summary tables of many comparisons from one pass (``values``: a pass already made over ``inputs`` with
-    ``mining_irr=True``); a scenario with no finite value gives its error in its place.
+    ``mining_irr=True``); a scenario with no finite value gives its error in its place. ``records``: each table
+    as rows of dicts (see :func:`comparison_summary`).
 
     Each table is :func:`compare_site`'s ``summary`` for the same inputs.
 
@@ -560,7 +562,7 @@ def comparison_summaries(inputs: Sequence[SiteComparisonInputs], values: Compari
     out: list[pd.DataFrame | HashleaseError] = []
     for i, x in enumerate(inputs):
         try:
-            out.append(comparison_summary(values, i, month_start_dates(x.start, x.horizon))[0])
+            out.append(comparison_summary(values, i, month_start_dates(x.start, x.horizon), records=records)[0])
         except HashleaseError as exc:
             out.append(exc)
     return out
