@@ -419,5 +419,5 @@ def test_unwritable_outdir_is_a_message(tmp_path, target):
     out = {"file-as-folder": scenarios / "out", "proc": Path("/proc/out"), "long-name": tmp_path / ("x" * 300),
            "directory": scenarios}[target]
     result = runner.invoke(app, ["batch", str(TEMPLATE), str(scenarios), "-o", str(out)])
-    assert result.exit_code == 1 and "--output must be a writable directory path" in " ".join(result.stderr.split())
+    assert result.exit_code == 1 and "--outdir must be a writable directory path" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output and scenarios.read_text() == "scenario,input,value\nbase,,\n"

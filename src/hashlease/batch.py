@@ -1,12 +1,18 @@
 """Scenario batches: many named input overrides of a template, valued by the models or by the workbook itself.
 
-Two engines:
+Three engines:
 
+- ``compiled`` (the default): compiles the workbook once (:mod:`hashlease.workbook.compiled`) and evaluates a chunk
+  of scenarios in one vectorised pass, for any workbook whose formulas it vectorises; scenario inputs are any
+  defined name or ``Sheet!A1`` cell, outputs any defined name or cell (``outputs``; default the workbook's
+  declared outputs). Every batch then recomputes a few scenarios (:data:`REFERENCE_CHECKS`) with the
+  per-scenario engine and fails on any difference. A workbook it cannot vectorise runs on the per-scenario
+  engine, with a warning naming the cell and function.
 - ``model``: reads the template's assumption blocks once, applies each scenario's overrides and values every
   scenario's summary outputs straight from the models, vectorised over the scenarios of a chunk (market
   projection, mining and lease cash flows, XNPV, and the break-evens solved for all scenarios at once).
-- ``workbook``: writes each scenario's overrides into the Inputs sheet and recalculates the workbook as
-  ``hashlease recalc`` does, for workbooks edited beyond the named blocks; optionally keeps each workbook.
+- ``reference`` (also called ``workbook``): writes each scenario's overrides into a copy of the workbook and
+  recalculates it as ``hashlease recalc`` does, one scenario at a time; optionally keeps each workbook.
 
 Chunks run on a local process pool, or on a Dask cluster (``scheduler="tcp://host:port"``). Results are appended
 to ``OUTDIR/results.jsonl`` as chunks finish, so an interrupted batch keeps what is done and ``resume`` skips it;
@@ -42,7 +48,8 @@ from hashlease import models as m
 from hashlease.models import HashleaseError
 from hashlease.workbook import contract
 
-__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "run_batch",
+__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "compiled_chunk",
+           "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
            "check_scheduler", "MAX_SCENARIO_BYTES", "MAX_YAML_BYTES", "MAX_SCENARIOS", "MAX_YAML_NODES"]
 
 #: Largest CSV scenario file read (about a million one-override rows). [bytes]
@@ -66,6 +73,11 @@ _PHASE = re.compile(r"^phase([1-9][0-9]*)\.(site_mw|critical_it_mw|cutover_month
 #: Input blocks: prefix of the input names ("market.btc_price_usd") -> the named two-column block.
 BLOCKS = {block: name for block, (_, name) in contract.BLOCKS.items()}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: Engines a batch runs on ("workbook" is the reference engine's former name).
+ENGINES = ("compiled", "reference", "workbook", "model")
+#: Scenarios of every compiled batch recomputed by the reference engine, and the relative difference allowed.
+REFERENCE_CHECKS = 3
+REFERENCE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -457,25 +469,54 @@ def model_chunk(base_json: str, scenarios: Sequence[Scenario], phased: dict[str,
 
 # --- the workbook engine ---------------------------------------------------------------------------------
 
+def _input_cell(names: dict[str, str], name: str) -> tuple[str, str]:
+    """(sheet, cell) of a scenario input: a template input name, any defined name of one cell, or Sheet!A1."""
+    if contract.is_input_name(name) or ("!" not in name and name not in names):
+        return contract.input_cell(names, name)
+    if name in names:
+        sheet, ref = contract.resolve(names, name)
+    else:
+        from hashlease.workbook.formula_ast import split_sheet
+
+        sheet, ref = split_sheet(name)
+        ref = ref.replace("$", "")
+    if ":" in ref or not sheet:
+        raise HashleaseError("input", name, "a name or Sheet!A1 cell of one cell", kind=m.ErrorKind.VALUE)
+    return sheet, ref
+
+
 def _override_cells(template: Path, overrides: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
     """{sheet: {cell: value}} of a scenario's overrides, each cell found by the input's defined name."""
     names = contract.defined_names(template)
     out: dict[str, dict[str, Any]] = {}
     for path, value in overrides:
-        sheet, ref = contract.input_cell(names, path)
+        sheet, ref = _input_cell(names, path)
         out.setdefault(sheet, {})[ref] = value
     return out
 
 
+def _read_output(values: dict[str, dict[str, Any]], names: dict[str, str], name: str) -> float | None:
+    """An output's number from a recalculation (a defined name or Sheet!A1); an error or text is None."""
+    if name in names:
+        return contract.read_outputs(values, names, [name])[name]
+    from hashlease.workbook.formula_ast import split_sheet
+
+    sheet, ref = split_sheet(name)
+    value = values.get(sheet or "", {}).get((ref or "").replace("$", "").upper())
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str | None = None,
-                   phased: bool = False) -> list[dict[str, Any]]:
-    """Summary outputs of ``scenarios`` by recalculating the workbook with each scenario's overrides."""
+                   phased: bool = False, outputs: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Outputs of ``scenarios`` by recalculating the workbook with each scenario's overrides (the reference
+    engine). ``outputs``: names or Sheet!A1 cells (default the summary outputs, with ``phased`` the plan's NPV)."""
     from hashlease.workbook.engine import recalculate
     from hashlease.workbook.writer import write_values
 
     template_path = Path(template)
     names = contract.defined_names(template_path)
-    outputs = [*contract.OUTPUTS, *(contract.PHASED_OUTPUTS if phased else ())]
+    wanted = list(outputs) if outputs else [o.name for o in (*contract.OUTPUTS,
+                                                              *(contract.PHASED_OUTPUTS if phased else ()))]
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in scenarios:
@@ -487,18 +528,138 @@ def workbook_chunk(template: str, scenarios: Sequence[Scenario], keep_dir: str |
                 write_values(template_path, staged, _override_cells(template_path, scenario.overrides),
                              replace_formulas=True)
                 result = recalculate(staged, allow_errors=False)  # a cycle or unknown function fails its row
-                row = {"scenario": scenario.name, **contract.read_outputs(result.values, names, outputs)}
+                row = {"scenario": scenario.name, **{name: _read_output(result.values, names, name)
+                                                     for name in wanted}}
                 if keep_dir:
                     target = safe_path(Path(keep_dir), f"{scenario.name}.xlsx")
                     write_values(staged, target, result.values)
-                missing = [name for name in OUTPUTS if row[name] is None and name != "lease_payback_month"]
-                if missing:
+                required = [n for n in wanted if n in OUTPUTS and n != "lease_payback_month"] if not outputs \
+                    else wanted
+                missing = [name for name in required if row[name] is None]
+                if missing and (not outputs or len(missing) == len(wanted)):
                     why = "; ".join(result.messages[:3]) or "error cells in the workbook"
                     row["error"] = f"no value for {', '.join(missing)}: {why}"
                 out.append(row)
             except HashleaseError as exc:
                 out.append({"scenario": scenario.name, "error": str(exc)})
     return out
+
+
+# --- the compiled engine ---------------------------------------------------------------------------------
+
+#: Scenarios evaluated in one vectorised pass (bounds memory; the answer does not depend on it).
+COMPILED_PASS = 5_000
+_COMPILED: dict[tuple, Any] = {}
+
+
+def _compiled(workbook: str, inputs: tuple[str, ...], outputs: tuple[str, ...] | None):
+    """The workbook compiled for ``inputs`` and ``outputs``, once per process (keyed by the file's state)."""
+    from hashlease.workbook.compiled import compile_workbook
+
+    stat = os.stat(workbook)
+    key = (os.path.abspath(workbook), stat.st_mtime_ns, stat.st_size, inputs, outputs)
+    if key not in _COMPILED:
+        if len(_COMPILED) > 8:
+            _COMPILED.clear()
+        _COMPILED[key] = compile_workbook(workbook, inputs=inputs, outputs=outputs)
+    return _COMPILED[key]
+
+
+def _cell_value(value: Any, date_system: int) -> Any:
+    """A scenario value as the compiled engine takes it: a date as its serial in the workbook's date system."""
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return float(m.to_excel_serial(np.datetime64(value, "D"), date_system=date_system))
+    return value
+
+
+def compiled_chunk(workbook: str, scenarios: Sequence[Scenario], outputs: Sequence[str] | None = None
+                   ) -> list[dict[str, Any]]:
+    """Outputs of ``scenarios`` from the compiled workbook, in vectorised passes.
+
+    Scenarios overriding the same inputs share one compilation (an input not overridden keeps its formula). An
+    output that is an error for a scenario is empty, its error in ``notes``; a scenario whose every output is an
+    error has the reasons in ``error``.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[str, ...], list[Scenario]] = {}
+    for scenario in scenarios:
+        if scenario.error:
+            rows[scenario.name] = {"scenario": scenario.name, "error": f"scenario {scenario.name}: "
+                                                                      f"{scenario.error}"}
+            continue
+        groups.setdefault(tuple(name for name, _ in scenario.overrides), []).append(scenario)
+    wanted = tuple(outputs) if outputs else None
+    for inputs, members in groups.items():
+        try:
+            engine = _compiled(workbook, inputs, wanted)
+        except HashleaseError as exc:
+            for scenario in members:
+                rows[scenario.name] = {"scenario": scenario.name, "error": str(exc)}
+            continue
+        for start in range(0, len(members), COMPILED_PASS):
+            part = members[start:start + COMPILED_PASS]
+            columns = {name: [_cell_value(dict(s.overrides)[name], engine.date_system) for s in part]
+                       for name in inputs}
+            try:
+                result = engine.evaluate(columns) if inputs else engine.evaluate({})
+            except HashleaseError as exc:
+                if len(part) == 1:
+                    rows[part[0].name] = {"scenario": part[0].name, "error": str(exc)}
+                    continue
+                for scenario in part:  # a value the engine refuses (a non-number for a number) fails alone
+                    rows.update({r["scenario"]: r for r in compiled_chunk(workbook, [scenario], outputs)})
+                continue
+            for i, scenario in enumerate(part):
+                row: dict[str, Any] = {"scenario": scenario.name}
+                notes = []
+                for name in engine.outputs:
+                    value = float(result.values[name][i if result.n > 1 else 0])
+                    error = result.errors[name][i if result.n > 1 else 0]
+                    row[name] = value if math.isfinite(value) else None
+                    if error:
+                        notes.append(f"{name}: {error}")
+                if notes:
+                    notes.extend(result.reasons(i)[:3])
+                if notes and all(row[name] is None for name in engine.outputs):
+                    row["error"] = "; ".join(notes)
+                elif notes:
+                    row["notes"] = "; ".join(notes)
+                rows[scenario.name] = row
+    return [rows[s.name] for s in scenarios]
+
+
+def _reference_check(workbook: Path, scenarios: Sequence[Scenario], rows: dict[str, dict[str, Any]],
+                     outputs: Sequence[str] | None) -> list[str]:
+    """Recompute up to :data:`REFERENCE_CHECKS` scenarios (first, middle, last that have values) with the
+    reference engine; each difference as a line naming scenario, output and both values."""
+    valued = [s for s in scenarios if s.name in rows and not rows[s.name].get("error")]
+    if not valued:
+        return []
+    picks = sorted({0, len(valued) // 2, len(valued) - 1})[:REFERENCE_CHECKS]
+    chosen = [valued[i] for i in picks]
+    reference = workbook_chunk(str(workbook), chosen, outputs=outputs or list(_declared(workbook)))
+    differences = []
+    for scenario, ref in zip(chosen, reference):
+        ours = rows[scenario.name]
+        for name, theirs in ref.items():
+            if name in ("scenario", "error", "notes"):
+                continue
+            mine = ours.get(name)
+            if mine is None or theirs is None:
+                same = mine is None and theirs is None
+            else:
+                same = abs(mine - theirs) <= REFERENCE_TOLERANCE * max(abs(theirs), 1e-6)
+            if not same:
+                differences.append(f"scenario {scenario.name}, {name}: compiled {mine!r}, reference {theirs!r}")
+    return differences
+
+
+def _declared(workbook: Path) -> list[str]:
+    from hashlease.workbook.compiled import declared_outputs
+
+    return declared_outputs(workbook)
 
 
 def safe_path(root: Path, name: str) -> Path:
@@ -544,15 +705,43 @@ def _chunks(items: Sequence[Scenario], size: int) -> list[list[Scenario]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
-def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, engine: str = "model",
+def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, engine: str = "compiled",
               scheduler: str | None = None, workers: int | None = None, resume: bool = False,
               keep_workbooks: bool = False, chunk_size: int | None = None, phased: bool = False,
-              progress: Callable[[int, int], None] | None = None, connect_timeout_s: float = 10.0) -> dict[str, Any]:
+              progress: Callable[[int, int], None] | None = None, connect_timeout_s: float = 10.0,
+              outputs: Sequence[str] | None = None, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run ``scenarios`` and write OUTDIR/results.jsonl, summary.csv and summary.parquet; returns a report.
 
     With ``scheduler`` (``tcp://host:port``, see :func:`check_scheduler`), a cluster not reached within
-    ``connect_timeout_s`` is a :class:`HashleaseError` naming the address.
+    ``connect_timeout_s`` is a :class:`HashleaseError` naming the address. ``outputs`` (names or Sheet!A1 cells)
+    replace the summary outputs on the compiled and reference engines. A compiled batch whose reference check
+    finds a difference raises :class:`HashleaseError` after writing what it computed; ``warn`` is told when a
+    workbook falls back to the reference engine.
     """
+    if engine not in ENGINES:
+        raise HashleaseError("--engine", engine, f"one of {', '.join(ENGINES)}", kind=m.ErrorKind.VALUE)
+    if engine == "workbook":
+        engine = "reference"
+    if outputs and engine == "model":
+        unknown = [o for o in outputs if o not in OUTPUTS]
+        if unknown:
+            raise HashleaseError("--output", unknown[0], "one of the model engine's outputs "
+                                 f"({', '.join(OUTPUTS)}); use --engine compiled for any name or cell",
+                                 kind=m.ErrorKind.VALUE)
+    if engine == "compiled" and phased:
+        outputs = list(outputs or [o.name for o in contract.OUTPUTS]) + [o.name for o in contract.PHASED_OUTPUTS]
+    fallback = None
+    if engine == "compiled":  # compiled here first: a workbook it cannot vectorise runs on the reference engine
+        from hashlease.workbook.compiled import Fallback
+
+        keys = next((tuple(n for n, _ in s.overrides) for s in scenarios if not s.error), ())
+        try:
+            _compiled(str(template), keys, tuple(outputs) if outputs else None)
+        except Fallback as exc:
+            fallback = str(exc)
+            if warn:
+                warn(f"{exc} — using the reference engine (one recalculation per scenario)")
+            engine = "reference"
     if scheduler:
         scheduler = check_scheduler(scheduler)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -573,16 +762,19 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
     elif journal.exists():
         journal.unlink()
     todo = [s for s in scenarios if s.name not in done]
-    keep = str(outdir / "workbooks") if keep_workbooks and engine == "workbook" else None
+    keep = str(outdir / "workbooks") if keep_workbooks and engine == "reference" else None
     if keep:
         Path(keep).mkdir(exist_ok=True)
     if engine == "model":
         payload: Any = base_inputs(template).model_dump_json()
         extra: tuple = (base_phases(template),) if phased else ()
         function, size = model_chunk, chunk_size or 500
+    elif engine == "compiled":
+        payload, function, size = str(template), compiled_chunk, chunk_size or 2_000
+        extra = (tuple(outputs) if outputs else None,)
     else:
         payload, function, size = str(template), workbook_chunk, chunk_size or 1
-        extra = (keep, phased)
+        extra = (keep, phased, tuple(outputs) if outputs else None)
     chunks = _chunks(todo, size)
     completed = len(scenarios) - len(todo)
     interrupted = False
@@ -635,10 +827,21 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
         except KeyboardInterrupt:
             interrupted = True
     rows = [done[s.name] for s in scenarios if s.name in done]
-    _write_summary(outdir, rows, phased)
+    names = list(outputs) if outputs else (_declared(template) if engine == "compiled" else
+                                           [*OUTPUTS, *(PHASED_OUTPUT if phased else {})])
+    _write_summary(outdir, rows, names)
     failed = [(r["scenario"], r["error"]) for r in rows if r.get("error")]
-    return {"done": len(rows), "total": len(scenarios), "failed": failed, "interrupted": interrupted,
-            "skipped": len(scenarios) - len(todo) if resume else 0}
+    report = {"done": len(rows), "total": len(scenarios), "failed": failed, "interrupted": interrupted,
+              "skipped": len(scenarios) - len(todo) if resume else 0, "engine": engine, "fallback": fallback,
+              "checked": 0}
+    if engine == "compiled" and not interrupted:
+        differences = _reference_check(template, scenarios, done, outputs)
+        report["checked"] = min(REFERENCE_CHECKS, len(rows))
+        if differences:
+            raise HashleaseError("compiled engine", f"{len(differences)} difference(s) from the reference engine",
+                                 "the same outputs as a per-scenario recalculation (this is a bug: please report "
+                                 "it with the workbook)", detail="; ".join(differences[:5]), kind=m.ErrorKind.NUM)
+    return report
 
 
 def _result_or_isolate(get: Callable[[], list], function, args, chunk: list[Scenario]) -> list[dict[str, Any]]:
@@ -657,12 +860,11 @@ def _result_or_isolate(get: Callable[[], list], function, args, chunk: list[Scen
         return rows
 
 
-def _write_summary(outdir: Path, rows: list[dict[str, Any]], phased: bool = False) -> None:
+def _write_summary(outdir: Path, rows: list[dict[str, Any]], outputs: Sequence[str]) -> None:
     import pandas as pd
 
     from hashlease.atomic import atomic_path
 
-    outputs = [*OUTPUTS, *(PHASED_OUTPUT if phased else {})]
     columns = ["scenario", *outputs, "notes", "error"]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
     for name in outputs:

@@ -445,8 +445,9 @@ def refresh(
 def batch(
     workbook: Annotated[Path, typer.Argument(help="Template workbook (.xlsx); it is only read.")],
     scenarios: Annotated[Path, typer.Argument(help="Scenarios: CSV (scenario,input,value or scenario,<input>,...) or YAML.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for results.jsonl, summary.csv, summary.parquet (and workbooks/).")],
-    engine: Annotated[str, typer.Option(help="model (vectorised from the models), workbook (recalculate each), or auto.")] = "auto",
+    output: Annotated[Path, typer.Option("-o", "--outdir", help="Directory for results.jsonl, summary.csv, summary.parquet (and workbooks/).")],
+    engine: Annotated[str, typer.Option(help="compiled (the workbook compiled once, all scenarios vectorised), reference (recalculate each; also 'workbook'), model (the stock template's models), or auto (compiled; reference with --workbooks).")] = "auto",
+    outputs: Annotated[Optional[list[str]], typer.Option("--output", help="An output to report: a defined name or Sheet!A1 cell (repeatable; default the workbook's declared outputs).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(help="Run on an existing Dask cluster: tcp://host:port, e.g. tcp://10.0.0.5:8786.")] = None,
     connect_timeout_s: Annotated[float, typer.Option(help="Give up connecting to --scheduler after this long [s].")] = 10.0,
     workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: one per core).")] = None,
@@ -469,9 +470,9 @@ def batch(
             check_range("--connect-timeout-s", connect_timeout_s, gt=0, le=600)
         _input_file(workbook, "WORKBOOK")
         _input_file(scenarios, "SCENARIOS")
-        _output_path(output, directory=True)
-        if engine not in ("auto", "model", "workbook"):
-            raise m.HashleaseError("--engine", engine, "one of auto, model, workbook")
+        _output_path(output, "--outdir", directory=True)
+        if engine not in ("auto", "compiled", "reference", "model", "workbook"):
+            raise m.HashleaseError("--engine", engine, "one of auto, compiled, reference, model, workbook")
         if workers is not None and workers < 1:
             raise m.HashleaseError("--workers", workers, ">= 1")
         if chunk_size is not None and chunk_size < 1:
@@ -480,7 +481,7 @@ def batch(
         items = load_scenarios(scenarios)
         chosen = engine
         if engine == "auto":
-            chosen = "workbook" if workbooks else "model"
+            chosen = "reference" if workbooks else "compiled"
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
                             console=err, transient=False)
@@ -495,13 +496,17 @@ def batch(
             with _writing(output):
                 report = run_batch(workbook, items, output, engine=chosen, scheduler=scheduler, workers=workers,
                                    resume=resume, keep_workbooks=workbooks, chunk_size=chunk_size, phased=phased,
-                                   progress=advance, connect_timeout_s=connect_timeout_s)
+                                   progress=advance, connect_timeout_s=connect_timeout_s, outputs=outputs or None,
+                                   warn=lambda text: err.print(f"[bold yellow]warning:[/] {escape(text)}",
+                                                               highlight=False))
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     for name, error in report["failed"]:
         err.print(f"[bold red]failed:[/] {escape(name)}: {escape(error)}", highlight=False)
+    checked = f"; {report['checked']} checked against the reference engine" if report.get("checked") else ""
     _console().print(f"{report['done']:,} of {report['total']:,} scenarios in {escape(str(output))} "
-                     f"({len(report['failed'])} failed{', ' + str(report['skipped']) + ' resumed' if report['skipped'] else ''})",
+                     f"({len(report['failed'])} failed{', ' + str(report['skipped']) + ' resumed' if report['skipped'] else ''}"
+                     f"; {report.get('engine', chosen)} engine{checked})",
                      highlight=False)
     if report["interrupted"]:
         err.print("[bold yellow]interrupted:[/] kept what was done; run again with --resume to finish", highlight=False)

@@ -68,13 +68,17 @@ class Fallback(HashleaseError):
 class Evaluation:
     """Outputs of ``n`` scenarios: ``values[name]`` float (NaN where the cell holds an error or no number),
     ``errors[name]`` the Excel error text per scenario ("" for none), ``texts[name]`` what a text output holds,
-    and ``messages[cell]``: the first reason an ``HL_`` function gave for an error."""
+    and ``messages[cell][scenario]``: the reason an ``HL_`` function gave for its error in that scenario."""
 
     n: int
     values: dict[str, np.ndarray]
     errors: dict[str, np.ndarray]
     texts: dict[str, np.ndarray] = field(default_factory=dict)
-    messages: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def reasons(self, i: int) -> list[str]:
+        """Why scenario ``i`` has errors: "Sheet!A1: message" for each HL_ cell that gave one."""
+        return [f"{cell}: {by_scenario[i]}" for cell, by_scenario in self.messages.items() if i in by_scenario]
 
     def row(self, i: int) -> dict[str, Any]:
         """Scenario ``i``'s outputs: a number, text, or the error text."""
@@ -610,7 +614,7 @@ class CompiledWorkbook:
             except ExcelError as exc:
                 if len(rows) == 1:
                     err[rows] = CODE.get(exc.code, VALUE)
-                    self._messages.setdefault(where, exc.message)
+                    self._messages.setdefault(where, {})[int(rows[0])] = exc.message
                     return
                 half = len(rows) // 2
                 run(rows[:half])
@@ -663,10 +667,9 @@ class CompiledWorkbook:
         with hl_date_system(self.date_system):
             results = invoke_many(name, list(unique), cache=self._cache)
         per = [results[unique[key]] for key in keys]
-        for r in per:
+        for i, r in zip(rows, per):
             if isinstance(r, ExcelError):
-                self._messages.setdefault(where, r.message)
-                break
+                self._messages.setdefault(where, {})[i] = r.message
         return _assemble(per, n)
 
     # --- evaluation ------------------------------------------------------------------------------------------
