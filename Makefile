@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz venv clean libreoffice
+.PHONY: demo test bench fuzz venv clean libreoffice poppler
 
 venv: $(STAMP)
 
@@ -29,10 +29,17 @@ libreoffice:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    libreoffice-calc-nogui >/dev/null; }
 
+# poppler's pdftotext reads the PDF LibreOffice renders of the About sheet (its text lines' boxes); as root.
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "installing Debian's poppler-utils (pdftotext, for the rendering test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    poppler-utils >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/hashlease demo --output out/demo.xlsx
 
-test: $(STAMP) libreoffice
+test: $(STAMP) libreoffice poppler
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -307,18 +307,23 @@ def _print_demo(snap: MarketSnapshot, power_price: float, pue: float, uptime: fl
 
 @app.command()
 def template(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the template workbook.")] = Path("templates/hashlease.xlsx"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the template workbook; default templates/hashlease.xlsx, or templates/hashlease.xlsm with --classic.")] = None,
     snapshot: Annotated[Optional[Path], typer.Option(help="Market snapshot JSON for the Market sheet; default the bundled one.")] = None,
+    classic: Annotated[bool, typer.Option("--classic", help="The macro-enabled .xlsm for the classic add-in on Windows, which keeps the functions Import Functions adds.")] = False,
 ) -> None:
     """Build the workbook template from code."""
     from hashlease.atomic import atomic_path
     from hashlease.workbook.template import build_template
 
+    output = output or Path("templates/hashlease.xlsm" if classic else "templates/hashlease.xlsx")
     try:
+        if (output.suffix.lower() == ".xlsm") != classic:  # Excel refuses a file whose extension belies its type
+            raise m.HashleaseError("--output", str(output), "a path ending .xlsm with --classic, and not otherwise",
+                                   kind=m.ErrorKind.VALUE)
         _output_path(output)
         snap = load_snapshot(snapshot) if snapshot else None
         with _writing(output), atomic_path(output) as temporary:  # atomic_path gives the umask's mode
-            build_template(temporary, snap)
+            build_template(temporary, snap, macro_enabled=classic)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
     _console().print(escape(f"wrote {output}"), highlight=False)

@@ -1,8 +1,12 @@
-"""The committed template is what the code builds, and it is the workbook finance staff expect."""
+"""The committed templates (hashlease.xlsx and its macro-enabled twin hashlease.xlsm) are what the code builds, and
+they are the workbook finance staff expect."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import math
+import textwrap
 
 import openpyxl
 import pytest
@@ -11,12 +15,13 @@ from hashlease.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "hashlease.xlsx"
+CLASSIC = ROOT / "templates" / "hashlease.xlsm"
 SHEETS = ["About", "Inputs", "Market", "Fleet", "Mining", "Halving", "AI Lease", "Comparison", "Phasing", "Scenarios",
           "Charts", "xlwings.conf"]
 
 
 def _content(path: Path) -> dict:
-    book = openpyxl.load_workbook(path)
+    book = openpyxl.load_workbook(path, keep_vba=path.suffix == ".xlsm")
     content = {"sheets": [(ws.title, ws.sheet_state) for ws in book.worksheets],
                "names": sorted((n, d.attr_text) for n, d in book.defined_names.items())}
     for ws in book.worksheets:
@@ -33,12 +38,50 @@ def _content(path: Path) -> dict:
         content[ws.title + ":validation"] = sorted(
             (dv.type, dv.operator, dv.formula1, dv.formula2, str(dv.sqref)) for dv in ws.data_validations.dataValidation)
         content[ws.title + ":charts"] = [(type(c).__name__, [s.val.numRef.f for s in c.series]) for c in ws._charts]
+        content[ws.title + ":heights"] = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        content[ws.title + ":page"] = (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight,
+                                       ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
     return content
 
 
-def test_committed_template_is_what_the_code_builds(tmp_path):
-    rebuilt = build_template(tmp_path / "rebuilt.xlsx")
-    assert _content(rebuilt) == _content(COMMITTED), "run: hashlease template -o templates/hashlease.xlsx"
+@pytest.mark.parametrize(("committed", "command"), [
+    (COMMITTED, "hashlease template -o templates/hashlease.xlsx"),
+    (CLASSIC, "hashlease template --classic -o templates/hashlease.xlsm"),
+], ids=["xlsx", "xlsm"])
+def test_committed_template_is_what_the_code_builds(tmp_path, committed, command):
+    rebuilt = build_template(tmp_path / committed.name, macro_enabled=committed.suffix == ".xlsm")
+    assert _content(rebuilt) == _content(committed), f"run: {command}"
+
+
+def test_the_macro_enabled_twin_has_the_same_sheets_names_and_formulas():
+    assert _content(CLASSIC) == _content(COMMITTED)
+
+
+def _lines_at_most(text: str, width: float) -> int:
+    """Lines of ``text`` word-wrapped at 0.85 characters per unit of column width, an under-estimate of what a
+    line holds: Excel counts width in digits 0 of Calibri 11, wider than an average letter (about 1.1 letters of
+    prose a unit), and LibreOffice without Calibri sets DejaVu Sans, wider still."""
+    per_line = int(width * 0.85)
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True))) for part in text.split("\n"))
+
+
+@pytest.mark.parametrize("sheet", ["About", "Inputs", "Market", "Fleet", "Halving", "Scenarios", "Phasing"])
+def test_rows_with_wrapped_text_are_tall_enough_for_their_lines(book, sheet):
+    # Excel's row for Calibri 11 is 15 points a line (20 for the 14-point title: 14 x 15/11, rounded up)
+    ws = book[sheet]
+    wrapped = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            if not (cell.alignment.wrap_text and isinstance(cell.value, str)) or cell.value.startswith("="):
+                continue
+            dimension = ws.column_dimensions.get(cell.column_letter)
+            width = dimension.width if dimension is not None and dimension.width else 8.43
+            needed = _lines_at_most(cell.value, width) * math.ceil((cell.font.sz or 11) * 15 / 11)
+            height = ws.row_dimensions[cell.row].height
+            assert height is not None and height >= needed, \
+                f"{sheet}!{cell.coordinate}: {height} points for {needed} ({cell.value[:40]!r}...)"
+            wrapped += 1
+    assert wrapped  # every listed sheet has wrapped text (its About lines or its table headings)
 
 
 @pytest.fixture(scope="module")

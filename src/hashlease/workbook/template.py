@@ -5,14 +5,20 @@ assumptions as named, styled, validated input cells; market data with dates and 
 formula (native Excel functions where Excel has them, ``HL_`` functions for the domain maths); legacy array
 formulas (sized to their tables) for the tables; charts; and an ``xlwings.conf`` sheet for the classic add-in.
 The build is deterministic: the same code and snapshot give the same workbook content.
+
+Two files are built from the same sheets: ``hashlease.xlsx`` and its macro-enabled twin ``hashlease.xlsm`` for
+the classic add-in on Windows (*Import Functions* writes a VBA module into the workbook, which Excel keeps only in a
+macro-enabled file). The twin holds no VBA: it differs only in its workbook part's content type.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import math
 import re
 import tempfile
+import textwrap
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +31,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.xml.constants import XLSM, XLTM
 
 from hashlease import __version__
 from hashlease import models as m
@@ -45,6 +53,14 @@ FIXED_TIME = dt.datetime(2026, 1, 1)  # package timestamps, so a rebuild is byte
 STOCK_SOURCE = "hashlease stock case (replace with your own)"
 #: The market inputs every sheet reads (the market block's cells, which refer to the Market sheet by default).
 MARKET_INPUTS = "market.difficulty,market.btc_price_usd,market.fees_btc_per_block,market.block_height"
+#: Points per line of wrapped text per point of font size: Excel's row for Calibri 11 is 15 points.
+LINE_POINTS_PER_FONT_POINT = 15 / 11
+#: Characters of prose a line of a column of width w holds, per unit of w, taken low. Excel counts w in widths of
+#: the digit 0 of Calibri 11, wider than an average letter; a reader without Calibri substitutes a wider font
+#: (LibreOffice on Linux: DejaVu Sans), and bold is wider still. Calibri prose fits about 1.1 a unit.
+CHARACTERS_PER_WIDTH_UNIT = 0.85
+#: Width of a column the sheet does not size (Excel's default for Calibri 11). [characters]
+DEFAULT_COLUMN_WIDTH = 8.43
 
 
 @dataclass(frozen=True)
@@ -253,6 +269,11 @@ def _about(wb: Workbook) -> None:
     ws = wb.active
     ws.title = "About"
     ws.column_dimensions["A"].width = 110
+    # printed (or exported to PDF) on one page width: the 110-character column is wider than a portrait page, and
+    # wider still in a reader that substitutes a wider font for Calibri (column widths count its digit 0)
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1  # the sheet is one page long
     lines = [
         ("hashlease: keep mining, or convert the site to an AI/HPC lease?", TITLE_FONT),
         (f"Template version {__version__}. Built from code by `hashlease template`; recalculate headless with "
@@ -284,8 +305,11 @@ def _about(wb: Workbook) -> None:
          "select the larger range and re-enter the formula with Ctrl+Shift+Enter, with its rows argument.", None),
         ("", None),
         ("Installing the functions", Font(bold=True)),
-        ("Windows: pip install hashlease; xlwings addin install; trust access to the VBA project; the xlwings.conf "
-         "sheet here names the UDF module; click Import Functions on the xlwings tab.", None),
+        ("Windows (classic add-in): use the macro-enabled copy, hashlease.xlsm (`hashlease template --classic`): "
+         "Import Functions writes a VBA module that only a macro-enabled workbook keeps. pip install "
+         "\"hashlease[excel]\"; xlwings addin install; trust access to the VBA project; in the VBA editor, "
+         "Tools > References > xlwings; the xlwings.conf sheet here names the UDF module; click Import Functions "
+         "on the xlwings tab; save as .xlsm.", None),
         ("Mac and Excel on the web: the xlwings Lite add-in with hashlease's main.py and requirements.txt. "
          "Details: docs/addin.md.", None),
         ("A classic-add-in error shows as text beginning with the Excel error (#NUM! ..., #VALUE! ...); "
@@ -637,10 +661,61 @@ def _xlwings_conf(wb: Workbook) -> None:
     ws.sheet_state = "hidden"
 
 
-def build_template(path: str | Path, snapshot: MarketSnapshot | None = None) -> Path:
-    """Write the template workbook to ``path`` (atomically) and return the path."""
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines that ``text``, wrapped in a column ``width`` characters wide, takes at most (word wrap, counted with
+    :data:`CHARACTERS_PER_WIDTH_UNIT` characters per unit of width; a line break in the text starts a line)."""
+    per_line = max(1, int(width * CHARACTERS_PER_WIDTH_UNIT))
+    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True, break_on_hyphens=False)))
+               for part in text.split("\n"))
+
+
+def column_width(ws, column: str) -> float:
+    """Width of ``column`` as the sheet sets it, or Excel's default. [characters]"""
+    dimension = ws.column_dimensions.get(column)
+    return dimension.width if dimension is not None and dimension.customWidth else DEFAULT_COLUMN_WIDTH
+
+
+def wrapped_row_height(ws, row: int) -> float | None:
+    """Height that shows every wrapped text of ``row`` in full (the tallest of its cells), or None when no cell of
+    the row wraps text. [points]"""
+    heights = [wrapped_lines(cell.value, column_width(ws, cell.column_letter))
+               * math.ceil((cell.font.sz or 11) * LINE_POINTS_PER_FONT_POINT)
+               for cell in ws[row] if cell.alignment.wrap_text and isinstance(cell.value, str)
+               and not cell.value.startswith("=")]
+    return float(max(heights)) if heights else None
+
+
+def _fit_wrapped_rows(wb: Workbook) -> None:
+    """Give each row with wrapped text the height of its lines: a row without one keeps the default single-line
+    height in readers that do not fit rows on opening (LibreOffice), and its lines overlap the next row's."""
+    for ws in wb.worksheets:
+        for row in range(1, ws.max_row + 1):
+            height = wrapped_row_height(ws, row)
+            if height is not None:
+                ws.row_dimensions[row].height = height
+
+
+class _MacroEnabledWorkbook(Workbook):
+    """A workbook saved as macro-enabled (.xlsm) though it holds no VBA yet.
+
+    openpyxl gives the workbook part the macro-enabled content type only when the workbook carries a VBA project
+    read from a file (``vba_archive``); one built from code has none, and a VBA project part cannot be written
+    empty. The workbook part's content type is what makes the package an .xlsm.
+    """
+
+    @property
+    def mime_type(self) -> str:
+        return XLTM if self.template else XLSM
+
+
+def build_template(path: str | Path, snapshot: MarketSnapshot | None = None, *, macro_enabled: bool = False) -> Path:
+    """Write the template workbook to ``path`` (atomically) and return the path.
+
+    ``macro_enabled`` writes the macro-enabled twin (for a path ending .xlsm: Excel refuses a file whose extension
+    does not match its content type): the same sheets, names and formulas, with no VBA until *Import Functions*.
+    """
     snapshot = snapshot or bundled_snapshot()
-    wb = Workbook()
+    wb = _MacroEnabledWorkbook() if macro_enabled else Workbook()
     _about(wb)
     _market(wb, snapshot)
     _inputs(wb)
@@ -653,6 +728,7 @@ def build_template(path: str | Path, snapshot: MarketSnapshot | None = None) -> 
     _scenarios(wb)
     _charts(wb, 133, cash_months)
     _xlwings_conf(wb)
+    _fit_wrapped_rows(wb)
     missing = [o.name for o in (*OUTPUTS, *PHASED_OUTPUTS, *DEMO_OUTPUTS) if o.name not in wb.defined_names]
     if missing:  # the contract (hashlease.workbook.contract) declares these; batch and demo read them by name
         raise RuntimeError(f"template does not name the declared outputs {missing}")
