@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ from hashlease.addin.runtime import ExcelError, date_system as hl_date_system, i
 from hashlease.models import ErrorKind, HashleaseError
 
 from . import vector_functions as vf
-from .formula_ast import FormulaSyntaxError, parse, split_sheet
+from .formula_ast import FormulaSyntaxError, parse, parse_at, split_sheet
 from .safety import check_xlsx
 from .vector_values import (BLANK, CODE, ERRORS, NA, VALUE, Grid, Vec, broadcast, constant, error_vec,
                             merge_errors, numbers, value_at)
@@ -185,6 +186,7 @@ class CompiledWorkbook:
         self._keys: list[Key] = []
         self._slots: list[Any] = []
         self._anchors: dict[Key, dict[str, Any]] = {}
+        self._resolved: dict[tuple, tuple] = {}
         self._n = 1
         self._cache: dict = {}
         self._messages: dict[str, str] = {}
@@ -239,6 +241,13 @@ class CompiledWorkbook:
 
     def _resolve(self, node: tuple, sheet: str, where: str) -> tuple:
         """A reference node as ("cell", key) or ("range", rows, cols, keys); a name as what it refers to."""
+        key = (node, sheet)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve_uncached(node, sheet, where)
+        return found
+
+    def _resolve_uncached(self, node: tuple, sheet: str, where: str) -> tuple:
         if node[0] == "name":
             text = self.book.names.get(node[1].upper())
             if text is None:
@@ -272,7 +281,7 @@ class CompiledWorkbook:
         if text is None:
             return None
         try:
-            return parse(text)
+            return parse_at(text, key[1], key[2])
         except FormulaSyntaxError as exc:
             raise Fallback(self._where(key), text, exc.detail or "a formula the parser cannot read") from None
 
@@ -443,10 +452,16 @@ class CompiledWorkbook:
         if kind == "pct":
             inner = self._node(node[1], sheet, where)
             return lambda: vf.percent(inner())
+        if kind in ("op", "neg") and (node[0] == "neg" or node[1] in "+-*"):
+            fast = self._fast(node, sheet, where)
+            if fast is not None:
+                return fast
         if kind == "op":
             op = node[1]
             left, right = self._node(node[2], sheet, where), self._node(node[3], sheet, where)
-            if op in ("+", "-", "*", "/", "^"):
+            if op in ("+", "-", "*"):
+                return _fast_arithmetic(op, left, right)
+            if op in ("/", "^"):
                 return lambda: vf.arithmetic(op, left(), right())
             if op == "&":
                 return lambda: vf.concat(left(), right())
@@ -458,6 +473,57 @@ class CompiledWorkbook:
         if kind == "call":
             return self._call(node[1], node[2], sheet, where)
         raise Fallback(where, str(kind), "a construct the compiled engine does not read")
+
+    def _fast(self, node: tuple, sheet: str, where: str) -> Callable[[], Any] | None:
+        """A formula part made only of +, -, * and unary minus over numbers and single cells, as one numpy
+        expression: run when every cell it reads holds numbers without errors (checked each time), with one
+        finiteness check at the end (these operators never turn an overflow back into a finite number);
+        otherwise Excel's rules operator by operator. None when the part is not of that kind."""
+        slots_read: list[int] = []
+
+        def emit(n: tuple) -> str | None:
+            if n[0] == "num":
+                return repr(float(n[1]))
+            if n[0] == "neg":
+                inner = emit(n[1])
+                return None if inner is None else f"(-{inner})"
+            if n[0] == "op" and n[1] in ("+", "-", "*"):
+                a, b = emit(n[2]), emit(n[3])
+                return None if a is None or b is None else f"({a} {n[1]} {b})"
+            if n[0] in ("ref", "name"):
+                resolved = self._resolve(n, sheet, where)
+                if resolved[0] != "cell":
+                    return None
+                key = resolved[1]
+                if not self._exists(key) and key not in self._ids:
+                    return "0.0"
+                slot = self._id(key)
+                if slot not in slots_read:
+                    slots_read.append(slot)
+                return f"v{slots_read.index(slot)}.x"
+            return None
+
+        body = emit(node)
+        if body is None or not slots_read or len(slots_read) > 200:
+            return None
+        built: list[Callable[[], Any]] = []
+
+        def general() -> Any:  # compiled on first use: most formulas never need it
+            if not built:
+                built.append(self._general(node, sheet, where))
+            return built[0]()
+        return _fast_factory(body, len(slots_read))(self._slots, general, *slots_read)
+
+    def _general(self, node: tuple, sheet: str, where: str) -> Callable[[], Any]:
+        """``node`` compiled operator by operator (Excel's rules for text, logicals, errors and blanks)."""
+        if node[0] == "neg":
+            inner = self._general(node[1], sheet, where) if node[1][0] in ("op", "neg") else \
+                self._node(node[1], sheet, where)
+            return lambda: vf.negate(inner())
+        op = node[1]
+        left, right = (self._general(part, sheet, where) if part[0] in ("op", "neg") and (
+            part[0] == "neg" or part[1] in "+-*") else self._node(part, sheet, where) for part in node[2:4])
+        return lambda: vf.arithmetic(op, left(), right())
 
     def _reference(self, node: tuple, sheet: str, where: str) -> Callable[[], Any]:
         resolved = self._resolve(node, sheet, where)
@@ -723,6 +789,42 @@ class CompiledWorkbook:
             errors[name] = np.array([ERRORS[c] for c in e], dtype=object)
         self._cache = {}
         return Evaluation(n, values, errors, texts, dict(self._messages))
+
+
+_FLOAT = np.dtype(np.float64)
+_UFUNC = {"+": np.add, "-": np.subtract, "*": np.multiply}
+_isfinite = np.isfinite
+_add_reduce = np.add.reduce
+
+
+@functools.lru_cache(maxsize=4096)
+def _fast_factory(body: str, count: int) -> Callable[..., Callable[[], Any]]:
+    """A maker of the fast function for an expression ``body`` over ``count`` cells (v0.x, v1.x, ...): compiled
+    once per distinct expression (copied formulas share one), bound to its cells' slots when made."""
+    reads = "; ".join(f"v{k} = S[i{k}]" for k in range(count))
+    checks = " and ".join(f"v{k}.e is None and v{k}.x.dtype is F" for k in range(count))
+    params = ", ".join(f"i{k}" for k in range(count))
+    source = (f"def make(S, GENERAL, {params}):\n    def fast():\n        {reads}\n        if {checks}:\n"
+              f"            x = {body}\n            if FINITE(SUM(x)):\n                return VEC(x)\n"
+              f"        return GENERAL()\n    return fast\n")
+    scope = {"F": _FLOAT, "FINITE": np.isfinite, "SUM": np.add.reduce, "VEC": Vec}
+    exec(compile(source, "<formula>", "exec"), scope)  # built from a parsed formula's tree only
+    return scope["make"]
+
+
+def _fast_arithmetic(op: str, left: Callable[[], Any], right: Callable[[], Any]) -> Callable[[], Any]:
+    """+, - or * of two numbers without errors in one step (the common case); anything else by Excel's rules."""
+    ufunc = _UFUNC[op]
+
+    def run() -> Any:
+        a, b = left(), right()
+        if type(a) is Vec and type(b) is Vec and a.e is None and b.e is None and a.x.dtype is _FLOAT \
+                and b.x.dtype is _FLOAT:
+            x = ufunc(a.x, b.x)
+            if _isfinite(_add_reduce(x)):
+                return Vec(x)
+        return vf.arithmetic(op, a, b)
+    return run
 
 
 def _column(name: str, value: Any) -> Vec:

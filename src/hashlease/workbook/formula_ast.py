@@ -33,7 +33,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from hashlease.models import ErrorKind, HashleaseError
 
-__all__ = ["parse", "FormulaSyntaxError", "split_sheet", "function_calls"]
+__all__ = ["parse", "parse_at", "FormulaSyntaxError", "split_sheet", "function_calls"]
 
 #: Binary operators by precedence (higher binds tighter).
 _PRECEDENCE = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
@@ -229,6 +229,84 @@ def parse(formula: str) -> tuple:
     if parser.peek() is not None:
         raise parser.fail(f"unexpected {parser.peek().value!r}")
     return node
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+_A1 = re.compile(r"(?<![A-Za-z0-9_.$\\])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(.!])")
+_SAME_SHAPE: dict[str, tuple[tuple, int, int]] = {}
+_SAME_SHAPE_LIMIT = 50_000
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    out = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _relative_key(formula: str, row: int, col: int) -> str:
+    """The formula with each A1 reference written relative to (row, col): copies of one formula share it."""
+    def one(found: re.Match) -> str:
+        c_abs, letters, r_abs, digits = found.groups()
+        c = _column_number(letters)
+        r = int(digits)
+        return (f"\x01{'C' + str(c) if c_abs else 'c' + str(c - col)}"
+                f"{'R' + str(r) if r_abs else 'r' + str(r - row)}\x01")
+
+    parts = _STRING_LITERAL.split(formula)
+    strings = _STRING_LITERAL.findall(formula)
+    out = [_A1.sub(one, part) for part in parts]
+    return "".join(p + (strings[k] if k < len(strings) else "") for k, p in enumerate(out))
+
+
+def _shift_text(text: str, dr: int, dc: int) -> str:
+    def one(found: re.Match) -> str:
+        c_abs, letters, r_abs, digits = found.groups()
+        c = _column_number(letters) + (0 if c_abs else dc)
+        r = int(digits) + (0 if r_abs else dr)
+        return f"{c_abs}{_column_letters(c)}{r_abs}{r}"
+    return _A1.sub(one, text)
+
+
+def _shift(node: Any, dr: int, dc: int) -> Any:
+    if not isinstance(node, tuple) or not node:
+        return node
+    if node[0] == "ref":
+        return ("ref", node[1], _shift_text(node[2], dr, dc))
+    if node[0] == "call":
+        return ("call", node[1], tuple(_shift(a, dr, dc) for a in node[2]))
+    if node[0] == "array":
+        return node
+    if node[0] in ("num", "str", "bool", "err", "missing", "name"):
+        return node
+    return (node[0],) + tuple(_shift(part, dr, dc) if isinstance(part, tuple) else part for part in node[1:])
+
+
+def parse_at(formula: str, row: int, column: int) -> tuple:
+    """:func:`parse` of the formula of cell (``row``, ``column``); copies of a formula down a column or across a
+    row (the same formula relative to their cells) are parsed once and the copy's references shifted.
+
+    >>> parse_at("=B2*(1+$A$1)", 2, 3), parse_at("=B3*(1+$A$1)", 3, 3)
+    (('op', '*', ('ref', None, 'B2'), ('op', '+', ('num', 1.0), ('ref', None, '$A$1'))), ('op', '*', ('ref', None, 'B3'), ('op', '+', ('num', 1.0), ('ref', None, '$A$1'))))
+    """
+    key = _relative_key(formula, row, column)
+    cached = _SAME_SHAPE.get(key)
+    if cached is not None:
+        tree, r0, c0 = cached
+        return _shift(tree, row - r0, column - c0)
+    tree = parse(formula)
+    if len(_SAME_SHAPE) > _SAME_SHAPE_LIMIT:
+        _SAME_SHAPE.clear()
+    _SAME_SHAPE[key] = (tree, row, column)
+    return tree
 
 
 def function_calls(node: Any) -> list[str]:

@@ -38,6 +38,8 @@ class DateSystem:
 
 def _finish(x: np.ndarray, e: np.ndarray | None, *, code: int = NUM) -> Vec:
     """A numeric result: NaN or infinity becomes ``code`` (#NUM!) where no earlier error stands."""
+    if np.isfinite(np.add.reduce(x)):  # one pass, no temporary array: the common case
+        return Vec(x, e)
     bad = ~np.isfinite(x)
     if bad.any():
         new = np.where(bad, np.int8(code), np.int8(0)).astype(np.int8)
@@ -79,35 +81,38 @@ def _elementwise(function: Callable[..., Vec], *args: Arg) -> Arg:
 
 # --- operators ---------------------------------------------------------------------------------------------
 
+def _divide(x: np.ndarray, y: np.ndarray, e: np.ndarray | None) -> Vec:
+    out = x / y
+    if not y.all():
+        e = merge_errors(e, np.where(y == 0, np.int8(DIV0), np.int8(0)).astype(np.int8))
+    return _finish(out, e)
+
+
+def _power_of(x: np.ndarray, y: np.ndarray, e: np.ndarray | None) -> Vec:
+    # ^: 0 to a negative power is #DIV/0!, 0^0 is #NUM!, a negative base to a fractional power #NUM! (NaN)
+    out = np.power(x, y)
+    if not x.all():
+        zero = x == 0
+        e = merge_errors(e, np.where(zero & (y < 0), np.int8(DIV0), np.where(zero & (y == 0), np.int8(NUM),
+                                                                                np.int8(0))).astype(np.int8))
+    return _finish(out, e)
+
+
+_ARITH = {"+": lambda x, y, e: _finish(x + y, e), "-": lambda x, y, e: _finish(x - y, e),
+          "*": lambda x, y, e: _finish(x * y, e), "/": _divide, "^": _power_of}
+
+
 def _arith(op: str, a: Vec, b: Vec) -> Vec:
-    x, ea = numbers(a)
-    y, eb = numbers(b)
-    e = merge_errors(ea, eb)
-    with np.errstate(all="ignore"):
-        if op == "+":
-            return _finish(x + y, e)
-        if op == "-":
-            return _finish(x - y, e)
-        if op == "*":
-            return _finish(x * y, e)
-        if op == "/":
-            zero = y == 0
-            out = x / y
-            if np.any(zero):
-                e = merge_errors(e, np.where(zero, np.int8(DIV0), np.int8(0)).astype(np.int8))
-            return _finish(out, e)
-        # ^: 0 to a negative power is #DIV/0!, a negative base to a fractional power #NUM!
-        out = np.power(x, y)
-        zero = (x == 0) & (y < 0)
-        if np.any(zero):
-            e = merge_errors(e, np.where(zero, np.int8(DIV0), np.int8(0)).astype(np.int8))
-        both_zero = (x == 0) & (y == 0)  # Excel: 0^0 is #NUM!
-        if np.any(both_zero):
-            e = merge_errors(e, np.where(both_zero, np.int8(NUM), np.int8(0)).astype(np.int8))
-        return _finish(out, e)
+    x = a.x if a.x.dtype == np.float64 else numbers(a)[0]
+    y = b.x if b.x.dtype == np.float64 else numbers(b)[0]
+    ea = a.e if a.x.dtype == np.float64 else numbers(a)[1]
+    eb = b.e if b.x.dtype == np.float64 else numbers(b)[1]
+    return _ARITH[op](x, y, ea if eb is None else (eb if ea is None else merge_errors(ea, eb)))
 
 
 def arithmetic(op: str, a: Arg, b: Arg) -> Arg:
+    if type(a) is Vec and type(b) is Vec:
+        return _arith(op, a, b)
     return _elementwise(lambda p, q: _arith(op, p, q), a, b)
 
 
@@ -221,10 +226,38 @@ def _collect(args: list[Arg], n: int, *, logical_direct: bool = True) -> tuple[n
     return np.vstack(rows), np.vstack(counted), err
 
 
+def _numeric_cells(args: list[Arg]) -> tuple[list[np.ndarray], list[np.ndarray | None], bool]:
+    """(number arrays, their errors, whether every argument was plain numbers) for SUM-like folds; (.., False)
+    when a cell needs the general rules of :func:`_collect` (text, logicals, typed text)."""
+    arrays: list[np.ndarray] = []
+    errors: list[np.ndarray | None] = []
+    for a in args:
+        cells = a.cells if type(a) is Grid else (a,)
+        for c in cells:
+            if c.blank:
+                continue
+            if c.x.dtype != np.float64:
+                return arrays, errors, False
+            arrays.append(c.x)
+            if c.e is not None:
+                errors.append(c.e)
+    return arrays, errors, True
+
+
 def _sum(args: list[Arg], n: int) -> Vec:
+    arrays, errors, plain = _numeric_cells(args)
+    if plain:
+        total = np.zeros(1)
+        for x in arrays:
+            total = total + x
+        e = merge_errors(*errors) if errors else None
+        if e is not None:  # a cell's error passes on; its NaN must not hide another scenario's sum
+            total = np.zeros(1)
+            for x in arrays:
+                total = total + np.where(np.isnan(x), 0.0, x)
+        return _finish(total, e)
     x, mask, e = _collect(args, n)
-    with np.errstate(all="ignore"):
-        return _finish(np.where(mask, x, 0.0).sum(axis=0), e)
+    return _finish(np.where(mask, x, 0.0).sum(axis=0), e)
 
 
 def _count(args: list[Arg], n: int) -> Vec:
@@ -264,7 +297,17 @@ def _average(args: list[Arg], n: int) -> Vec:
 
 
 def _extreme(function: Callable) -> Callable[[list[Arg], int], Vec]:
+    fold = np.minimum if function is np.min else np.maximum
+
     def run(args: list[Arg], n: int) -> Vec:
+        arrays, errors, plain = _numeric_cells(args)
+        if plain and not errors:
+            if not arrays:
+                return Vec(np.zeros(1))
+            out = arrays[0]
+            for x in arrays[1:]:
+                out = fold(out, x)
+            return Vec(out)
         x, mask, e = _collect(args, n)
         if x.shape[0] == 0:
             return Vec(np.zeros(n), e)
@@ -445,8 +488,7 @@ def _unary(function: Callable[[np.ndarray], np.ndarray], domain: Callable[[np.nd
     def run(args: list[Arg], n: int) -> Arg:
         def one(v: Vec) -> Vec:
             x, e = numbers(v)
-            with np.errstate(all="ignore"):
-                out = function(x)
+            out = function(x)
             if domain is not None:
                 bad = ~domain(x)
                 if bad.any():
@@ -468,18 +510,25 @@ def _rounder(mode: str) -> Callable[[list[Arg], int], Arg]:
         def one(v: Vec, d: Vec) -> Vec:
             x, e1 = numbers(v)
             places, e2 = numbers(d)
-            places = np.trunc(places)
-            scale = np.power(10.0, places)
-            with np.errstate(all="ignore"):
-                y = np.abs(x) * scale
-                if mode == "round":
-                    r = np.floor(y + 0.5 + y * _NUDGE)
-                elif mode == "up":
-                    r = np.ceil(y - y * _NUDGE)
-                else:
-                    r = np.floor(y + y * _NUDGE)
-                out = np.sign(x) * r / scale
-            return _finish(np.where(np.isfinite(out), out, x), merge_errors(e1, e2))
+            if len(places) == 1:
+                scale = 10.0 ** float(np.trunc(places[0])) if np.isfinite(places[0]) else np.nan
+            else:
+                scale = np.power(10.0, np.trunc(places))
+            y = np.abs(x)
+            y *= scale * (1.0 + _NUDGE) if mode != "up" else scale * (1.0 - _NUDGE)
+            if mode == "round":
+                y += 0.5
+                np.floor(y, out=y)
+            elif mode == "up":
+                np.ceil(y, out=y)
+            else:
+                np.floor(y, out=y)
+            y /= scale
+            out = np.copysign(y, x, out=y)
+            return _finish(out if np.isfinite(np.add.reduce(out)) else np.where(np.isfinite(out), out, x),
+                           merge_errors(e1, e2))
+        if type(args[0]) is Vec and type(digits) is Vec:
+            return one(args[0], digits)
         return _elementwise(one, args[0], digits)
     return run
 

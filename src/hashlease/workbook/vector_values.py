@@ -32,7 +32,7 @@ class Vec:
 
     def __init__(self, x: np.ndarray, e: np.ndarray | None = None, blank: bool = False) -> None:
         self.x = x
-        self.e = e if e is not None and e.any() else None
+        self.e = None if e is None or not e.any() else e
         self.blank = blank
 
     @property
