@@ -336,6 +336,7 @@ def recalc(
     in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite WORKBOOK itself (atomically).")] = False,
     allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Write OUT even with unsupported functions or circular references (their cells get errors).")] = False,
     values_only: Annotated[bool, typer.Option("--values-only", help="Replace every HL_ formula by its value (native formulas stay), for readers without the add-in: LibreOffice, Excel without hashlease, Google Sheets.")] = False,
+    engine: Annotated[str, typer.Option(help="auto (the compiled engine; the reference engine where it cannot vectorise a formula) or reference (cell by cell).")] = "auto",
 ) -> None:
     """Recalculate every formula headless, with the HL_ functions, and write formulas plus cached values."""
     from hashlease.workbook.engine import recalculate
@@ -355,7 +356,9 @@ def recalc(
         _output_path(target, "WORKBOOK" if in_place else "--output")
         from hashlease.workbook.engine import stderr_progress
 
-        result = recalculate(workbook, progress=stderr_progress)  # stage lines on stderr for large workbooks
+        if engine not in ("auto", "reference"):
+            raise m.HashleaseError("--engine", engine, "one of auto, reference")
+        result = recalculate(workbook, progress=stderr_progress, engine=engine)  # stage lines on stderr
         _check_recalculation(result, allow_errors, workbook.name)
         with _writing(target, "WORKBOOK" if in_place else "--output"):
             write_values(workbook, target, result.values, values_only=values_only)

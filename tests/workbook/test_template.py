@@ -127,3 +127,23 @@ def test_market_values_carry_dates_and_sources(book):
     market = book["Market"]
     for row in range(3, 7):
         assert market.cell(row, 4).value is not None and "http" in market.cell(row, 5).value
+
+
+def test_array_formulas_never_overlap():
+    """Excel refuses a cell inside two array formulas; the compiled and reference engines would disagree on it."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    book = openpyxl.load_workbook(COMMITTED)
+    for ws in book.worksheets:
+        owner: dict[tuple[int, int], str] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, ArrayFormula):
+                    first, _, last = cell.value.ref.partition(":")
+                    top, left = openpyxl.utils.cell.coordinate_to_tuple(first)
+                    bottom, right = openpyxl.utils.cell.coordinate_to_tuple(last or first)
+                    for r in range(top, bottom + 1):
+                        for c in range(left, right + 1):
+                            assert (r, c) not in owner, f"{ws.title}: {cell.value.ref} overlaps {owner[(r, c)]}"
+                            owner[(r, c)] = cell.value.ref

@@ -46,12 +46,22 @@ from .vector_values import (BLANK, CODE, ERRORS, NA, VALUE, Grid, Vec, broadcast
                             merge_errors, numbers, value_at)
 from .writer import cell_ref, split_cell
 
-__all__ = ["compile_workbook", "CompiledWorkbook", "Evaluation", "Fallback", "MAX_SCENARIOS_PER_PASS"]
+__all__ = ["compile_workbook", "recalculate_compiled", "CompiledWorkbook", "Evaluation", "Fallback", "CircularReference",
+           "MAX_SCENARIOS_PER_PASS", "declared_outputs"]
 
 #: Scenarios evaluated in one pass (callers chunk larger batches): bounds memory at about 8 bytes x cells x this.
 MAX_SCENARIOS_PER_PASS = 100_000
 _HL = {fn.name for fn in REGISTRY}
 _LAZY = {"IF", "IFERROR", "IFNA", "IFS", "CHOOSE"}
+
+
+class CircularReference(HashleaseError):
+    """Formulas that read each other in a cycle: ``cells`` names them in order."""
+
+    def __init__(self, cells: list[str]) -> None:
+        super().__init__("workbook", " -> ".join(cells[:12]), "formulas without circular references (the "
+                         "compiled engine does not iterate)", kind=ErrorKind.NUM)
+        self.cells = cells
 
 
 class Fallback(HashleaseError):
@@ -176,7 +186,8 @@ class _Book:
 class CompiledWorkbook:
     """A workbook compiled for ``inputs`` (defined names or ``Sheet!A1`` cells) and ``outputs``."""
 
-    def __init__(self, book: _Book, inputs: Sequence[str], outputs: Sequence[str], display: str) -> None:
+    def __init__(self, book: _Book, inputs: Sequence[str], outputs: Sequence[str], display: str,
+                 output_keys: Sequence[Key] = ()) -> None:
         self.display = display
         self.book = book
         self.date_system = book.date_system
@@ -189,9 +200,11 @@ class CompiledWorkbook:
         self._resolved: dict[tuple, tuple] = {}
         self._n = 1
         self._cache: dict = {}
-        self._messages: dict[str, str] = {}
+        self._messages: dict[str, dict[int, str]] = {}
         self._input_ids = {name: self._id(self._single_cell(name, "input")) for name in self.inputs}
         self._output_ids = {name: self._id(self._single_cell(name, "output")) for name in self.outputs}
+        for key in output_keys:  # cells asked for by position (a whole-workbook recalculation)
+            self._output_ids[f"{key[0]}!{cell_ref(key[1], key[2])}"] = self._id(key)
         self._order: list[int] = []
         self._programs: dict[int, Callable[[], None]] = {}
         self._compile()
@@ -880,10 +893,28 @@ def _where(mask: np.ndarray, yes: Any, no: Any, n: int) -> Vec:
     return Vec(x, e)
 
 
+def _one(value: Any) -> Vec:
+    """One HL_ result cell (shared by every scenario) as a Vec."""
+    if isinstance(value, ExcelError):
+        return error_vec(CODE.get(value.code, VALUE), 1)
+    if isinstance(value, float):
+        return Vec(np.array([value]))
+    if isinstance(value, str) and value in CODE:
+        return error_vec(CODE[value], 1)
+    if isinstance(value, (bool, np.bool_)):
+        return Vec(np.array([bool(value)]))
+    return Vec(np.array([value], dtype=object))
+
+
 def _assemble(results: list[Any], n: int) -> Any:
     """Per-scenario HL_ results (a value, a table, or an ExcelError) as one Vec or Grid over the scenarios."""
-    if len(results) == 1 and n > 1:
-        results = results * n
+    if len(results) == 1:  # one result for every scenario
+        only = results[0]
+        if isinstance(only, list):
+            cols = max(len(row) for row in only)
+            return Grid(len(only), cols, [_one(row[j]) if j < len(row) else error_vec(NA, 1)
+                                          for row in only for j in range(cols)])
+        return _one(only)
     tables = [r for r in results if isinstance(r, list)]
     if not tables:
         return _vec_of([r for r in results])
@@ -938,9 +969,7 @@ def _topological(deps: dict[Key, list[Key]], where: Callable[[Key], str]) -> lis
                 if mark == 1:
                     path = [k for k, _ in stack]
                     cycle = path[path.index(child):] + [child]
-                    raise HashleaseError("workbook", " -> ".join(where(k) for k in cycle[:12]),
-                                         "formulas without circular references (the compiled engine does not "
-                                         "iterate)", kind=ErrorKind.NUM)
+                    raise CircularReference([where(k) for k in cycle])
                 if mark is None:
                     state[child] = 1
                     stack.append((child, 0))
@@ -958,6 +987,53 @@ def declared_outputs(path: str | Path) -> list[str]:
 
     names = contract.defined_names(path)
     return [o.name for o in contract.OUTPUTS if o.name in names]
+
+
+def recalculate_compiled(path: str | Path) -> Any:
+    """Every formula cell of the workbook at ``path`` computed once by the compiled engine, as the per-scenario
+    engine's :class:`~hashlease.workbook.engine.Recalculation` (values by sheet and cell, error cells, the reasons
+    HL_ functions gave).
+
+    Raises
+    ------
+    Fallback
+        The workbook uses something the compiled engine does not vectorise, or has a circular reference: the
+        per-scenario engine recalculates it instead (:func:`hashlease.workbook.engine.recalculate` does).
+    """
+    from .engine import Recalculation, check_sizes
+    from .writer import ExcelErrorValue
+
+    path = Path(path)
+    check_xlsx(path)
+    start = time.perf_counter()
+    check_sizes(path, path.name)
+    book = _Book(path)
+    keys = list(book.formulas) + [k for k in book.array_part]
+    try:
+        engine = CompiledWorkbook(book, [], [], path.name, output_keys=keys)
+    except CircularReference as exc:  # the per-scenario engine reports a cycle's cells in its result
+        raise Fallback(exc.cells[0], "a circular reference", "cells on a cycle: " + str(exc.value)) from None
+    values: dict[str, dict[str, Any]] = {title: {} for title in book.sheets.values()}
+    result = Recalculation(values=values, seconds={"compiled": 0.0})
+    for key in keys:
+        v = engine._slots[engine._ids[key]]
+        code = 0 if v.e is None else int(v.e[0])
+        ref = cell_ref(key[1], key[2])
+        if code:
+            values[key[0]][ref] = ExcelErrorValue(ERRORS[code])
+            result.error_cells.append((f"{key[0]}!{ref}", ERRORS[code]))
+            continue
+        item = None if v.blank else v.x[0]
+        if isinstance(item, np.generic):
+            item = item.item()
+        if isinstance(item, float) and not np.isfinite(item):
+            values[key[0]][ref] = ExcelErrorValue("#NUM!")
+            result.error_cells.append((f"{key[0]}!{ref}", "#NUM!"))
+            continue
+        values[key[0]][ref] = item
+    result.messages = [f"{cell}: {text}" for cell, by in engine._messages.items() for text in list(by.values())[:1]]
+    result.seconds["compiled"] = time.perf_counter() - start
+    return result
 
 
 def compile_workbook(path: str | Path, *, inputs: Sequence[str] = (), outputs: Sequence[str] | None = None,

@@ -690,8 +690,13 @@ def stderr_progress(message: str) -> None:
 
 
 def recalculate(path: str | Path, *, allow_errors: bool = True,
-                progress: Callable[[str], None] | None = None) -> Recalculation:
+                progress: Callable[[str], None] | None = None, engine: str = "reference") -> Recalculation:
     """Recalculate every formula of the workbook at ``path`` (read only; nothing is written).
+
+    ``engine``: ``"reference"`` (the ``formulas`` library with the HL_ functions, cell by cell) or ``"auto"``: the
+    compiled engine (:func:`hashlease.workbook.compiled.recalculate_compiled`), or the reference engine where the
+    compiled one falls back (a function it does not vectorise, a circular reference); ``result.seconds`` says
+    which ran (``compiled`` or the reference engine's stages).
 
     With ``allow_errors=False`` a workbook with circular references or unsupported functions raises
     :class:`HashleaseError` listing the cells (:func:`check_policy`, the one rule every command that recalculates
@@ -704,6 +709,16 @@ def recalculate(path: str | Path, *, allow_errors: bool = True,
     """
     path = Path(path)
     check_xlsx(path)
+    if engine not in ("reference", "auto"):
+        raise HashleaseError("engine", engine, "one of reference, auto", kind=ErrorKind.VALUE)
+    if engine == "auto":
+        from .compiled import Fallback, recalculate_compiled
+
+        try:
+            return recalculate_compiled(path)
+        except Fallback as exc:
+            if progress is not None:
+                progress(f"{path.name}: {exc}; recalculating with the reference engine")
     # the engine keys cells by file name and cannot parse names with brackets: work on a copy with a plain name
     with tempfile.TemporaryDirectory(prefix="hashlease-recalc-") as tmp, removed_on_sigterm(tmp):
         copy = Path(tmp) / "workbook.xlsx"

@@ -489,7 +489,8 @@ def _lease(wb: Workbook) -> None:
     ws["A1"], ws["A1"].font = "AI/HPC lease", TITLE_FONT
     schedule = m.lease_schedule(m.example_comparison().lease)
     rows, columns = len(schedule) + 1, len(schedule.columns) + 1
-    top = 14
+    summary_rows = len(m.LeaseSummary.model_fields)
+    top = 3 + summary_rows + 2  # the schedule starts below the summary's array (arrays never overlap)
     date_col = "A"
     column_of = {name: get_column_letter(2 + i) for i, name in enumerate(schedule.columns)}
     unlevered, capex = column_of["unlevered_cash_flow_usd"], column_of["capex_usd"]
@@ -516,7 +517,6 @@ def _lease(wb: Workbook) -> None:
     ws["E2"], ws["E2"].font = "Summary (HL_LEASE_SUMMARY)", Font(bold=True)
     ws.column_dimensions["E"].width = 36
     ws.column_dimensions["F"].width = 18
-    summary_rows = len(m.LeaseSummary.model_fields)
     ws["E3"] = ArrayFormula(f"E3:F{2 + summary_rows}", "=HL_LEASE_SUMMARY(lease_assumptions)")
     ws[f"A{top - 1}"], ws[f"A{top - 1}"].font = "Monthly schedule (HL_LEASE_SCHEDULE)", Font(bold=True)
     ws[f"A{top}"] = ArrayFormula(f"A{top}:{get_column_letter(columns)}{top + rows - 1}",
