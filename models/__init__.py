@@ -49,3 +49,11 @@ __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "breakeven", "calendar", "difficulty", "errors", "excel_dates", "finance", "fleet", "hashprice", "lease",
     "lease_rates", "subsidy", "units", "mining_site", "projection", "comparison", "power", "phased", "vintages",
     "returns", "valuation", "sensitivity", "monte_carlo"}]
+from .distributions import (DISTRIBUTION_KINDS, Constant, Discrete, Empirical, Lognormal, Normal, Pert,
+                            RankCorrelation, Triangular, Uniform, average_ranks, check_rank_correlation_matrix,
+                            draw_inputs, iman_conover, normal_quantile, parse_distribution, rank_correlation,
+                            rank_correlation_matrix, summary_statistics, uniforms)
+__all__ += ["DISTRIBUTION_KINDS", "Constant", "Discrete", "Empirical", "Lognormal", "Normal", "Pert", "RankCorrelation",
+            "Triangular", "Uniform", "average_ranks", "check_rank_correlation_matrix", "draw_inputs", "iman_conover",
+            "normal_quantile", "parse_distribution", "rank_correlation", "rank_correlation_matrix",
+            "summary_statistics", "uniforms"]

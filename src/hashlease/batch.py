@@ -48,8 +48,8 @@ from hashlease import models as m
 from hashlease.models import HashleaseError
 from hashlease.workbook import contract
 
-__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "base_inputs", "model_chunk", "workbook_chunk", "compiled_chunk",
-           "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
+__all__ = ["Scenario", "OUTPUTS", "load_scenarios", "load_yaml", "base_inputs", "model_chunk", "workbook_chunk",
+           "compiled_chunk", "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
            "check_scheduler", "MAX_SCENARIO_BYTES", "MAX_YAML_BYTES", "MAX_SCENARIOS", "MAX_YAML_NODES"]
 
 #: Largest CSV scenario file read (about a million one-override rows). [bytes]
@@ -152,7 +152,7 @@ def check_scheduler(address: str) -> str:
     return address.strip()
 
 
-def _yaml_loader():
+def _yaml_loader(arg: str = "scenarios"):
     """A safe YAML loader that refuses, before building anything, documents nested deeper than
     :data:`MAX_YAML_DEPTH` or whose aliases would expand beyond :data:`MAX_YAML_NODES` nodes (alias bombs)."""
     import yaml
@@ -164,8 +164,8 @@ def _yaml_loader():
             self.depth += 1
             try:
                 if self.depth > MAX_YAML_DEPTH:
-                    raise HashleaseError("scenarios", f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
-                                         "flat scenarios: name -> input -> value")
+                    raise HashleaseError(arg, f"YAML nested deeper than {MAX_YAML_DEPTH} levels",
+                                         "a flat file (name -> fields)")
                 return super().compose_node(parent, index)
             finally:
                 self.depth -= 1
@@ -203,23 +203,26 @@ def _expanded_nodes(root) -> int:
     return sizes[id(root)]
 
 
-def _load_yaml(text: str, name: str) -> Any:
+def load_yaml(text: str, name: str, *, arg: str = "scenarios") -> Any:
+    """The document of a YAML file's ``text`` (file ``name``), read safely: plain data only (no tags), at most
+    :data:`MAX_YAML_DEPTH` levels deep and :data:`MAX_YAML_NODES` nodes once aliases are expanded (alias bombs
+    are refused before they are built). Errors are HashleaseErrors naming ``arg``."""
     import yaml
 
     loader = None
     try:
-        loader = _yaml_loader()(text)  # the reader already refuses some characters here
+        loader = _yaml_loader(arg)(text)  # the reader already refuses some characters here
         node = loader.get_single_node()
         if node is None:
             return None
         if _expanded_nodes(node) > MAX_YAML_NODES:
-            raise HashleaseError("scenarios", f"{name}: YAML aliases expanding to more than {MAX_YAML_NODES:,} "
-                                 "nodes", "a scenario file without alias bombs (write the values out)")
+            raise HashleaseError(arg, f"{name}: YAML aliases expanding to more than {MAX_YAML_NODES:,} "
+                                 "nodes", "a file without alias bombs (write the values out)")
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise HashleaseError("scenarios", name, "valid YAML", detail=str(exc).splitlines()[0]) from None
+        raise HashleaseError(arg, name, "valid YAML", detail=str(exc).splitlines()[0]) from None
     except RecursionError:
-        raise HashleaseError("scenarios", name, f"YAML nested at most {MAX_YAML_DEPTH} levels") from None
+        raise HashleaseError(arg, name, f"YAML nested at most {MAX_YAML_DEPTH} levels") from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -268,7 +271,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             scenario[key] = value
 
     if is_yaml:
-        data = _load_yaml(text, path.name)
+        data = load_yaml(text, path.name)
         if isinstance(data, (dict, list)) and len(data) > MAX_SCENARIOS:
             raise HashleaseError("scenarios", f"{len(data):,} in {path.name}", f"at most {MAX_SCENARIOS:,}")
         if isinstance(data, dict):

@@ -683,5 +683,72 @@ def evaluate(formula: Annotated[str, typer.Argument(help='A formula, e.g. "=HL_H
                          str(v) for v in row])
 
 
+@app.command()
+def simulate(
+    workbook: Annotated[Path, typer.Argument(help="Workbook (.xlsx) whose inputs are drawn; it is only read.")],
+    distributions: Annotated[Path, typer.Argument(help="DISTRIBUTIONS.yaml: input (defined name or Sheet!A1) -> distribution, correlations (docs/simulate.md).")],
+    outdir: Annotated[Path, typer.Option("--outdir", "-o", help="Directory for iterations.parquet, summary.csv/.parquet, histogram_<output>.png, tornado.png, report.html.")],
+    seed: Annotated[int, typer.Option(help="Random seed, >= 0: the same seed gives the same numbers, whatever the chunk size or cluster.")],
+    iterations: Annotated[int, typer.Option("--iterations", "-n", help="Iterations drawn, 1 to 10,000,000 [count].")] = 10_000,
+    outputs: Annotated[Optional[list[str]], typer.Option("--output", help="An output: defined name or Sheet!A1 (repeat for several; default: the workbook's declared outputs).")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Iterations per evaluation, 1 to 1,000,000 [count].")] = 10_000,
+    scheduler: Annotated[Optional[str], typer.Option(help="Evaluate on an existing Dask cluster: tcp://host:port, e.g. tcp://10.0.0.5:8786.")] = None,
+    connect_timeout_s: Annotated[float, typer.Option(help="Give up connecting to --scheduler after this long [s].")] = 10.0,
+) -> None:
+    """Monte Carlo of a workbook: draw its inputs from stated distributions (rank-correlated), evaluate every
+    iteration with the compiled engine, and write the iterations, a summary per output, pictures and a report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from hashlease.batch import check_scheduler
+    from hashlease.models._validate import check_range
+    from hashlease.simulate import MAX_CHUNK_SIZE, MAX_ITERATIONS, load_distributions, run_simulation
+    from hashlease.workbook.safety import check_xlsx
+
+    err = _console(stderr=True)
+    try:
+        if scheduler is not None:
+            check_scheduler(scheduler)
+            check_range("--connect-timeout-s", connect_timeout_s, gt=0, le=600)
+        check_range("--iterations", iterations, ge=1, le=MAX_ITERATIONS)
+        check_range("--chunk-size", chunk_size, ge=1, le=MAX_CHUNK_SIZE)
+        check_range("--seed", seed, ge=0, le=2**63 - 1)
+        _input_file(workbook, "WORKBOOK")
+        _input_file(distributions, "DISTRIBUTIONS")
+        _output_path(outdir, "--outdir", directory=True)
+        check_xlsx(workbook)
+        spec = load_distributions(distributions)
+        from hashlease.workbook.compiled import compile_workbook
+
+        engine = compile_workbook(workbook, inputs=list(spec.distributions), outputs=list(outputs) if outputs else None)
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=err, transient=False)
+        with progress:
+            task = progress.add_task("simulate", total=iterations, rate="")
+            started = __import__("time").perf_counter()
+
+            def advance(done: int, total: int) -> None:
+                elapsed = max(__import__("time").perf_counter() - started, 1e-9)
+                progress.update(task, completed=done, rate=f"{done / elapsed:,.0f} iterations/s")
+
+            with _writing(outdir, "--outdir"):
+                report = run_simulation(engine, spec, iterations, seed, outdir, chunk_size=chunk_size,
+                                        scheduler=scheduler, progress=advance, connect_timeout_s=connect_timeout_s,
+                                        title=f"Monte Carlo of {workbook.name}")
+    except m.HashleaseError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"{report.n:,} iterations, seed {report.seed}", title_justify="left")
+    for column in ("output", "errors", "mean", "standard deviation", "P5", "P50", "P95", "P(lease beats mining)"):
+        table.add_column(column, justify="left" if column == "output" else "right")
+    for row in report.summary.to_dict("records"):
+        beats = row["probability_lease_beats_mining_frac"]
+        table.add_row(escape(f"{row['output']} [{row['unit']}]"), f"{row['errors']:,}",
+                      *(f"{row[key]:,.6g}" for key in ("mean", "standard_deviation", "p5", "p50", "p95")),
+                      "" if beats != beats else f"{beats:.3f}")
+    _console().print(table)
+    _console().print(f"written to {escape(str(outdir))} (report.html, iterations.parquet, summary.csv); tornado "
+                     f"against {escape(report.tornado_output)}", highlight=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
