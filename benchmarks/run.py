@@ -12,6 +12,7 @@ from rich.console import Console
 
 import addin
 import batch
+import compiled
 import decision
 import finance
 import lease
@@ -25,7 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the default sizes")
     parser.add_argument("--smoke", action="store_true", help="a hundredth: checks the benchmarks run (tests use it)")
-    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin", "decision", "recalc", "batch", "power"], help="one section")
+    parser.add_argument("--only", choices=["mining", "finance", "lease", "montecarlo", "addin", "decision", "recalc", "batch", "power", "compiled"], help="one section")
     args = parser.parse_args()
     scale = 100 if args.smoke else 10 if args.quick else 1
     console = Console(width=140)
@@ -39,6 +40,9 @@ def main() -> None:
         "recalc": lambda: recalc.run(repeat=1 if args.smoke else 3),
         "power": lambda: power.run(repeat=1 if args.smoke else 3),
         "batch": lambda: batch.run(count=10_000 // scale, sample=8 if scale == 1 else 2, cluster=not args.smoke),
+        "compiled": lambda: compiled.run(count=10_000 // scale, sample=4 if scale == 1 else 1,
+                                         large_count=20_000 // scale, iterations=10_000 // scale,
+                                         reference_samples=0 if args.smoke else 2),
     }
     for name, section in sections.items():
         if args.only in (None, name):

@@ -12,5 +12,6 @@ def test_benchmarks_run_and_print_their_tables():
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     for title in ("Mining kernels", "Discounting", "Lease model", "Monte Carlo", "HL_HASHPRICE through the add-in",
-                  "Recalculating templates/hashlease.xlsx", "Scenario batches", "Hourly curtailment"):
+                  "Recalculating templates/hashlease.xlsx", "Scenario batches", "Hourly curtailment",
+                  "Compiled workbook engine"):
         assert title in proc.stdout

@@ -302,7 +302,6 @@ def test_a_bad_scheduler_is_named(tmp_path):
 # --- the command, on the compiled workbook engine --------------------------------------------------------
 
 def test_the_command_on_the_template(tmp_path):
-    pytest.importorskip("hashlease.workbook.compiled", reason="the compiled engine lands with issue 15's engine part")
     from typer.testing import CliRunner
 
     from hashlease.batch import OUTPUTS, Scenario, base_inputs, model_chunk

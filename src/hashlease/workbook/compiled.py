@@ -197,6 +197,7 @@ class CompiledWorkbook:
         self._keys: list[Key] = []
         self._slots: list[Any] = []
         self._anchors: dict[Key, dict[str, Any]] = {}
+        self._source = b""  # the workbook's bytes (set by compile_workbook; how it travels to other processes)
         self._resolved: dict[tuple, tuple] = {}
         self._n = 1
         self._cache: dict = {}
@@ -208,6 +209,10 @@ class CompiledWorkbook:
         self._order: list[int] = []
         self._programs: dict[int, Callable[[], None]] = {}
         self._compile()
+
+    def __reduce__(self) -> tuple:
+        """Sent to another process (a Dask worker) as the workbook's bytes, inputs and outputs: compiled there."""
+        return (_from_bytes, (self._source, self.display, self.inputs, self.outputs))
 
     # --- references ----------------------------------------------------------------------------------------
 
@@ -989,6 +994,18 @@ def declared_outputs(path: str | Path) -> list[str]:
     return [o.name for o in contract.OUTPUTS if o.name in names]
 
 
+def _from_bytes(source: bytes, display: str, inputs: Sequence[str], outputs: Sequence[str]) -> CompiledWorkbook:
+    """A workbook compiled from its bytes (how a compiled workbook travels between processes)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hashlease-compiled-") as tmp:
+        path = Path(tmp) / "workbook.xlsx"
+        path.write_bytes(source)
+        engine = compile_workbook(path, inputs=inputs, outputs=outputs)
+    engine.display = display
+    return engine
+
+
 def recalculate_compiled(path: str | Path) -> Any:
     """Every formula cell of the workbook at ``path`` computed once by the compiled engine, as the per-scenario
     engine's :class:`~hashlease.workbook.engine.Recalculation` (values by sheet and cell, error cells, the reasons
@@ -1065,6 +1082,7 @@ def compile_workbook(path: str | Path, *, inputs: Sequence[str] = (), outputs: S
     if len(set(inputs)) != len(list(inputs)):
         raise HashleaseError("inputs", ", ".join(inputs), "each input once", kind=ErrorKind.VALUE)
     engine = CompiledWorkbook(book, list(inputs), list(outputs), path.name)
+    engine._source = path.read_bytes()
     if progress is not None:
         progress(f"{path.name}: compiled {len(engine._order):,} varying cells in {time.perf_counter() - start:.2f} s")
     return engine
