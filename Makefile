@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz venv clean libreoffice poppler
+.PHONY: demo test bench fuzz venv clean libreoffice poppler node
 
 venv: $(STAMP)
 
@@ -36,10 +36,18 @@ poppler:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    poppler-utils >/dev/null; }
 
+# Node.js and npm run real Pyodide (npm's pyodide) for the xlwings Lite install test; installed once, as root.
+# Where they cannot be installed, that test is reported skipped with the reason.
+node:
+	@{ command -v node && command -v npm; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm (the xlwings Lite test runs real Pyodide under Node)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    nodejs npm >/dev/null; } || echo "could not install nodejs and npm (needs root): the Pyodide tests will be skipped"; }
+
 demo: $(STAMP)
 	$(BIN)/hashlease demo --output out/demo.xlsx
 
-test: $(STAMP) libreoffice poppler
+test: $(STAMP) libreoffice poppler node
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

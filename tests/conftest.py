@@ -1,4 +1,5 @@
 import os
+import sys
 
 from hypothesis import HealthCheck, settings
 
@@ -46,3 +47,32 @@ def libreoffice(tmp_path_factory):
         return out
 
     return recalculate
+
+
+# --- The built distributions (the packaging and Pyodide tests share one build) -----------------------------
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Distributions(NamedTuple):
+    wheel: Path
+    sdist: Path
+
+
+@pytest.fixture(scope="session")
+def built_distributions(tmp_path_factory) -> Distributions:
+    """The sdist and wheel ``python -m build`` makes from the tracked files (a copy: no untracked file leaks in)."""
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    work = tmp_path_factory.mktemp("build")
+    source = work / "source"
+    for name in tracked.splitlines():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    dist = work / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], check=True,
+                   capture_output=True, timeout=900)
+    wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, (wheels, sdists)
+    return Distributions(wheels[0], sdists[0])

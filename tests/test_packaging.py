@@ -51,22 +51,10 @@ def test_the_command_is_the_entry_point():
     assert out.returncode == 0 and "recalc" in out.stdout
 
 
-def test_the_built_wheel_installs_alone_and_runs(tmp_path):
+def test_the_built_wheel_installs_alone_and_runs(built_distributions, tmp_path):
     """Build the sdist and wheel from the tracked files, check them as an index would (twine), install the wheel
     into a fresh venv with no source tree on the path, and run `hashlease demo` and one HL_ call from it."""
-    import shutil
-
-    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    source = tmp_path / "source"
-    for name in tracked.splitlines():
-        if (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, source / name)
-    dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], check=True,
-                   capture_output=True, timeout=900)
-    wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
-    assert len(wheels) == 1 and len(sdists) == 1
+    wheels, sdists = [built_distributions.wheel], [built_distributions.sdist]
     check = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, wheels + sdists)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr

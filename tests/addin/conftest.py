@@ -24,6 +24,17 @@ def winstubs():
 
 
 @pytest.fixture(scope="session")
+def lite_harness():
+    """``lite_harness.py``: xlwings Lite's side of a call (recording decorators, Office.js arguments)."""
+    sys.path.insert(0, str(HERE))
+    try:
+        import lite_harness as harness
+    finally:
+        sys.path.remove(str(HERE))
+    return harness
+
+
+@pytest.fixture(scope="session")
 def classic(winstubs):
     """The generated classic module, decorated by xlwings' real classic decorators (they record __xlfunc__)."""
     import xlwings

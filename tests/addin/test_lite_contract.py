@@ -7,7 +7,6 @@ executed. These are adapter-contract tests, not Excel: docs/addin.md lists what 
 
 from __future__ import annotations
 
-import types
 import typing
 
 import pytest
@@ -20,29 +19,8 @@ from hashlease.addin.runtime import call_classic
 
 
 @pytest.fixture(scope="module")
-def lite():
-    recorded: dict[str, dict] = {}
-
-    def func(f=None, **options):
-        def inner(f):
-            recorded.setdefault(f.__name__, {}).update(func=options, function=f)
-            return f
-        return inner(f) if f is not None else inner
-
-    def arg(name, convert=None, **options):
-        def inner(f):
-            recorded.setdefault(f.__name__, {}).setdefault("args", {})[name] = options
-            return f
-        return inner
-
-    saved = xlwings.func, xlwings.arg
-    xlwings.func, xlwings.arg = func, arg
-    try:
-        module = types.ModuleType("main")
-        exec(compile(lite_module(), "main.py", "exec"), module.__dict__)
-    finally:
-        xlwings.func, xlwings.arg = saved
-    return module, recorded
+def lite(lite_harness):
+    return lite_harness.load_lite_module(lite_module(), xlwings)
 
 
 @pytest.mark.parametrize("fn", REGISTRY, ids=[f.name for f in REGISTRY])
