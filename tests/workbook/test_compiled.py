@@ -293,11 +293,13 @@ def test_template_compiled_equals_reference(compiled, pool, tmp_path):
     engine = compiled.compile_workbook(TEMPLATE, inputs=inputs, outputs=outputs)
     result = engine.evaluate(_arrays(inputs, scenarios))
     reference = [[fw._plain(v) for v in f.result()] for f in futures]
+    valued = 0
     for k, label in enumerate(labels):
         if label.startswith("error"):  # an input out of range does make outputs errors
             assert any(isinstance(v, str) and v in ERROR_CODES for v in reference[k]), label
-        else:
-            assert all(isinstance(v, (int, float)) for v in reference[k][:4]), (label, reference[k])
+        else:  # a drawn combination may be one the models refuse (both engines must then agree on the error)
+            valued += all(isinstance(v, (int, float)) for v in reference[k][:4])
+    assert valued >= 0.9 * sum(not label.startswith("error") for label in labels)  # the test compares numbers
     problems = _compare(result, outputs, reference, labels)
     assert problems == [], f"{len(problems)} differences:\n" + "\n".join(problems[:40])
 

@@ -199,6 +199,7 @@ class CompiledWorkbook:
         self._anchors: dict[Key, dict[str, Any]] = {}
         self._source = b""  # the workbook's bytes (set by compile_workbook; how it travels to other processes)
         self._resolved: dict[tuple, tuple] = {}
+        self._given: dict[int, Vec] = {}  # input slot -> the scenarios' values, during an evaluation
         self._n = 1
         self._cache: dict = {}
         self._messages: dict[str, dict[int, str]] = {}
@@ -346,8 +347,14 @@ class CompiledWorkbook:
             key = stack.pop()
             if key in deps:
                 continue
-            if key in inputs:
-                deps[key] = []
+            if key in inputs:  # given a value in a scenario; else its own formula (if it has one) computes it
+                tree = self._formula_of(key)
+                found: list[Key] = []
+                if tree is not None:
+                    trees[key] = tree
+                    self._references(tree, key[0], self._where(key), found)
+                deps[key] = found
+                stack.extend(k for k in found if k not in deps)
                 continue
             if key in self.book.array_part and self.book.array_part[key][0] != key:
                 anchor = self.book.array_part[key][0]
@@ -374,6 +381,8 @@ class CompiledWorkbook:
         for key in order:
             slot = self._ids[key]
             if key in inputs:
+                self._programs[slot] = self._input_program(key, trees.get(key))
+                self._order.append(slot)
                 continue
             if key in trees:
                 program = self._program(key, trees[key])
@@ -392,6 +401,25 @@ class CompiledWorkbook:
                     program()
         self._varying = varying
         self._cache = {}
+
+    def _input_program(self, key: Key, tree: tuple | None) -> Callable[[], None]:
+        """An input cell: the scenario's value where given, else the cell's own formula or constant."""
+        slot = self._ids[key]
+        slots, given = self._slots, self._given
+        if tree is not None:
+            formula = self._program(key, tree)
+        else:
+            value = constant(self.book.cells.get(key))
+
+            def formula() -> None:
+                slots[slot] = value
+
+        def run() -> None:
+            if slot in given:
+                slots[slot] = given[slot]
+            else:
+                formula()
+        return run
 
     def _key_of(self, slot: int) -> Key:
         return self._keys[slot]
@@ -780,11 +808,10 @@ class CompiledWorkbook:
         self._n = n
         self._cache = {}
         self._messages = {}
+        self._given.clear()
         for name, slot in self._input_ids.items():
             if name in arrays:
-                self._slots[slot] = arrays[name]
-            else:
-                self._slots[slot] = constant(self.book.cells.get(self._key_of(slot)))
+                self._given[slot] = arrays[name]
         with hl_date_system(self.date_system), np.errstate(all="ignore"):
             vf.DateSystem.system = self.date_system
             for slot in self._order:
@@ -796,6 +823,8 @@ class CompiledWorkbook:
                 v = v.cells[0]
             e = np.zeros(n, dtype=np.int8) if v.e is None else broadcast(v.e, n)
             x = broadcast(v.x, n)
+            if x.dtype == bool:  # a logical output reads as 1 or 0, as Excel's N() and arithmetic read it
+                x = x.astype(float)
             if x.dtype == np.float64:
                 number = np.where(e == 0, x, np.nan)
             else:

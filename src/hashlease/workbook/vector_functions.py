@@ -814,6 +814,9 @@ def _xlookup(args: list[Arg], n: int) -> Arg:
         pos, found = _nearest(needle, ordered, n, mode)
     index = np.array(order)[pos]
     out = _gather(targets, index, n)
+    if needle.e is not None:  # an error looked up is the answer, whatever if_not_found says
+        found = found | (broadcast(needle.e, n) != 0)
+        out = Vec(out.x, merge_errors(broadcast(needle.e, n), out.e if out.e is None else broadcast(out.e, n)))
     missing = ~found
     if missing.any():
         if len(args) > 3 and not _is_missing(args[3]):
