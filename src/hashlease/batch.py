@@ -49,7 +49,7 @@ from hashlease.models import HashleaseError
 from hashlease.workbook import contract
 
 __all__ = ["Scenario", "OUTPUTS", "load_scenarios", "load_yaml", "base_inputs", "model_chunk", "workbook_chunk",
-           "compiled_chunk", "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
+           "compiled_chunk", "reference_check", "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
            "check_scheduler", "MAX_SCENARIO_BYTES", "MAX_YAML_BYTES", "MAX_SCENARIOS", "MAX_YAML_NODES"]
 
 #: Largest CSV scenario file read (about a million one-override rows). [bytes]
@@ -75,9 +75,11 @@ BLOCKS = {block: name for block, (_, name) in contract.BLOCKS.items()}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: Engines a batch runs on ("workbook" is the reference engine's former name).
 ENGINES = ("compiled", "reference", "workbook", "model")
-#: Scenarios of every compiled batch recomputed by the reference engine, and the relative difference allowed.
+#: Scenarios of every compiled batch recomputed by the reference engine, and the difference allowed: relative,
+#: with an absolute floor for figures that are zero up to rounding (a loan's last balance, 1e-10 against 1e-8).
 REFERENCE_CHECKS = 3
 REFERENCE_TOLERANCE = 1e-9
+REFERENCE_FLOOR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -633,7 +635,7 @@ def compiled_chunk(workbook: str, scenarios: Sequence[Scenario], outputs: Sequen
     return [rows[s.name] for s in scenarios]
 
 
-def _reference_check(workbook: Path, scenarios: Sequence[Scenario], rows: dict[str, dict[str, Any]],
+def reference_check(workbook: Path, scenarios: Sequence[Scenario], rows: dict[str, dict[str, Any]],
                      outputs: Sequence[str] | None) -> list[str]:
     """Recompute up to :data:`REFERENCE_CHECKS` scenarios (first, middle, last that have values) with the
     reference engine; each difference as a line naming scenario, output and both values."""
@@ -653,7 +655,7 @@ def _reference_check(workbook: Path, scenarios: Sequence[Scenario], rows: dict[s
             if mine is None or theirs is None:
                 same = mine is None and theirs is None
             else:
-                same = abs(mine - theirs) <= REFERENCE_TOLERANCE * max(abs(theirs), 1e-6)
+                same = abs(mine - theirs) <= REFERENCE_TOLERANCE * abs(theirs) + REFERENCE_FLOOR
             if not same:
                 differences.append(f"scenario {scenario.name}, {name}: compiled {mine!r}, reference {theirs!r}")
     return differences
@@ -838,7 +840,7 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
               "skipped": len(scenarios) - len(todo) if resume else 0, "engine": engine, "fallback": fallback,
               "checked": 0}
     if engine == "compiled" and not interrupted:
-        differences = _reference_check(template, scenarios, done, outputs)
+        differences = reference_check(template, scenarios, done, outputs)
         report["checked"] = min(REFERENCE_CHECKS, len(rows))
         if differences:
             raise HashleaseError("compiled engine", f"{len(differences)} difference(s) from the reference engine",
