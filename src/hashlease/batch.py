@@ -625,6 +625,10 @@ def compiled_chunk(workbook: str, scenarios: Sequence[Scenario], outputs: Sequen
                     row[name] = value if math.isfinite(value) else None
                     if error:
                         notes.append(f"{name}: {error}")
+                    elif row[name] is None:  # the cell holds text (an HL_ table's empty figure), not a number
+                        shown = result.texts.get(name, [None] * result.n)[i if result.n > 1 else 0]
+                        notes.append(f"{name}: no number (the cell shows {shown!r})" if shown else
+                                     f"{name}: no number (the cell is empty)")
                 if notes:
                     notes.extend(result.reasons(i)[:3])
                 if notes and all(row[name] is None for name in engine.outputs):
