@@ -117,21 +117,32 @@ def test_the_workbook_engine_writes_the_named_cell(book, names):
 
 @pytest.mark.parametrize("name, fragment", [
     ("projection_btc_price_usd", "an input name"),       # the old workbook-only name
-    ("market_btc_price_usd", "an input name"),           # the Market sheet's snapshot cell, which refresh writes
     ("market.no_such_field", "an input name"),
     ("mining.fleet", "an input name"),                   # structured: fleet:<model> rows, not one cell
     ("phase9.site_mw", "an input the workbook names"),   # a phase the template does not have
-], ids=["old-name", "snapshot-cell", "unknown-field", "structured", "missing-phase"])
+], ids=["old-name", "unknown-field", "structured", "missing-phase"])
 def test_names_outside_the_scheme_are_refused(name, fragment):
     with pytest.raises(HashleaseError, match=re.escape(fragment)) as caught:
         _override_cells(TEMPLATE, [(name, 1.0)])
     assert name in str(caught.value)
 
 
+def test_any_defined_name_of_one_cell_is_a_scenario_input():
+    """Issue 15: a scenario may set any defined name or Sheet!A1 cell (an edited workbook's own inputs); the
+    Market sheet's snapshot cell is then the cell refresh writes, which the market block's formula reads."""
+    names = contract.defined_names(TEMPLATE)
+    sheet, ref = contract.resolve(names, "market_btc_price_usd")
+    assert _override_cells(TEMPLATE, [("market_btc_price_usd", 1.0)]) == {sheet: {ref: 1.0}}
+    assert _override_cells(TEMPLATE, [("Mining!$B$7", 2.0)]) == {"Mining": {"B7": 2.0}}
+    with pytest.raises(HashleaseError, match="one cell"):
+        _override_cells(TEMPLATE, [("market_assumptions", 1.0)])
+
+
 # --- code reads by name ----------------------------------------------------------------------------------------
 
 CELL = re.compile(r"^(?:[^!]+!)?\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?$")
-NOT_CELLS = {"ISO8601"}  # pandas' date format name, which looks like a cell of column ISO
+NOT_CELLS = {"ISO8601",  # pandas' date format name, which looks like a cell of column ISO
+             "P5", "P10", "P50", "P90", "P95"}  # percentiles in simulate's summary columns
 
 
 def _cell_literals(source: str) -> list[tuple[int, str]]:
