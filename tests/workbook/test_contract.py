@@ -140,9 +140,11 @@ def test_any_defined_name_of_one_cell_is_a_scenario_input():
 
 # --- code reads by name ----------------------------------------------------------------------------------------
 
-CELL = re.compile(r"^(?:[^!]+!)?\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?$")
+#: A sheet name has at most 31 characters (33 quoted): longer text before "!" is a sentence, not a reference.
+CELL = re.compile(r"^(?:[^!]{1,33}!)?\$?[A-Z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Z]{1,3}\$?[0-9]{1,7})?$")
 NOT_CELLS = {"ISO8601",  # pandas' date format name, which looks like a cell of column ISO
-             "P5", "P10", "P50", "P90", "P95"}  # percentiles in simulate's summary columns
+             "P5", "P10", "P50", "P90", "P95",  # percentiles in simulate's summary columns
+             "LOG10"}  # Excel's function name
 
 
 def _cell_literals(source: str) -> list[tuple[int, str]]:
