@@ -1,6 +1,6 @@
 """Generate the adapters and the function reference from the registry.
 
-``python -m hashlease.addin.generate`` (or ``hashlease addin generate``) writes
+``python -m hashlease.addin.generate`` writes
 
 - ``addin/_generated/classic.py``: xlwings classic UDFs for Windows desktop Excel ("Import Functions");
 - ``addin/_generated/lite/main.py`` and ``requirements.txt``: the xlwings Lite module (Mac, web, Windows);

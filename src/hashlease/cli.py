@@ -79,6 +79,31 @@ def _output_path(path: Path, arg: str = "--output", *, directory: bool = False) 
     return path
 
 
+def _same_format(source: Path, output: Path, arg: str = "--output") -> None:
+    """Refuse an output whose extension belies the workbook's format (a macro-enabled workbook written as .xlsx,
+    or the reverse): Excel refuses to open such a file."""
+    from hashlease.workbook.writer import workbook_extension
+
+    wanted = workbook_extension(source)
+    if wanted is not None and output.suffix.lower() != wanted:
+        raise m.HashleaseError(arg, str(output), f"a path ending {wanted}, the format of {source.name} (Excel "
+                               "refuses a file whose extension does not match its format)", kind=m.ErrorKind.VALUE)
+
+
+def _scheduler_option(scheduler: str | None) -> None:
+    """Refuse ``--scheduler`` without the ``dask`` extra, naming it (not a traceback from the import)."""
+    from hashlease.batch import check_scheduler
+    from hashlease.entry import DASK_MODULES, missing_modules
+
+    if scheduler is None:
+        return
+    check_scheduler(scheduler)
+    missing = missing_modules(DASK_MODULES)
+    if missing:
+        raise m.HashleaseError("--scheduler", scheduler, 'given with the dask extra installed: pip install '
+                               '"hashlease[dask]"', detail="missing: " + ", ".join(missing), kind=m.ErrorKind.VALUE)
+
+
 @contextlib.contextmanager
 def _writing(path: Path, arg: str = "--output"):
     """Turn a failed write to ``path`` (disk full, permissions changed since the check) into a message."""
@@ -142,6 +167,8 @@ def demo(
     allow_errors: Annotated[bool, typer.Option("--allow-errors", help="Go on even with unsupported functions or circular references in the workbook.")] = False,
 ) -> None:
     """Recalculate the template headless and print the decision, then the per-ASIC table."""
+    from hashlease.workbook.safety import check_xlsx
+
     try:
         power_price_usd_per_kwh = _number_option("--power-price-usd-per-kwh", power_price_usd_per_kwh,
                                                  m.MiningSiteInputs, "power_price_usd_per_kwh")
@@ -150,7 +177,9 @@ def demo(
         pool_fee_frac = _number_option("--pool-fee-frac", pool_fee_frac, m.MiningSiteInputs, "pool_fee_frac")
         if workbook is not None:
             _input_file(workbook, "--workbook")
+            check_xlsx(workbook)
         _output_path(output)
+        _same_format(workbook or _bundled_template(), output)
         snap = load_snapshot(snapshot) if snapshot else bundled_snapshot()
         _print_demo(snap, power_price_usd_per_kwh, pue, uptime_frac, pool_fee_frac)
         _print_workbook_demo(workbook or _bundled_template(), output, snap, allow_errors)
@@ -317,8 +346,9 @@ def template(
 
     output = output or Path("templates/hashlease.xlsm" if classic else "templates/hashlease.xlsx")
     try:
-        if (output.suffix.lower() == ".xlsm") != classic:  # Excel refuses a file whose extension belies its type
-            raise m.HashleaseError("--output", str(output), "a path ending .xlsm with --classic, and not otherwise",
+        wanted = ".xlsm" if classic else ".xlsx"
+        if output.suffix.lower() != wanted:  # Excel refuses a file whose extension belies its type
+            raise m.HashleaseError("--output", str(output), "a path ending .xlsm with --classic, .xlsx without it",
                                    kind=m.ErrorKind.VALUE)
         _output_path(output)
         snap = load_snapshot(snapshot) if snapshot else None
@@ -340,6 +370,7 @@ def recalc(
 ) -> None:
     """Recalculate every formula headless, with the HL_ functions, and write formulas plus cached values."""
     from hashlease.workbook.engine import recalculate
+    from hashlease.workbook.safety import check_xlsx
     from hashlease.workbook.writer import write_values
 
     err = _console(stderr=True)
@@ -348,12 +379,17 @@ def recalc(
             raise m.HashleaseError("--output", None, "a path for the recalculated workbook (or --in-place)")
         if output is not None and in_place:
             raise m.HashleaseError("--output", str(output), "left out with --in-place (one target)")
+        if values_only and in_place:  # the copy would replace the only workbook that still has the HL_ formulas
+            raise m.HashleaseError("--in-place", True, "left out with --values-only, which writes a copy without "
+                                   "the HL_ formulas (give -o OUT)", kind=m.ErrorKind.VALUE)
         _input_file(workbook, "WORKBOOK")
         # --in-place on a symlink updates the file it points to, and keeps the link
         target = workbook.resolve() if in_place else output
         if not in_place and target.resolve() == workbook.resolve():
             raise m.HashleaseError("--output", str(output), "a different file from WORKBOOK (or --in-place)")
         _output_path(target, "WORKBOOK" if in_place else "--output")
+        check_xlsx(workbook)
+        _same_format(workbook, target)
         from hashlease.workbook.engine import stderr_progress
 
         if engine not in ("auto", "reference"):
@@ -417,6 +453,7 @@ def refresh(
             raise m.HashleaseError("--max-age-days", max_age_days, ">= 0")
         _output_path(output)
         check_xlsx(workbook)
+        _same_format(workbook, output)
         limit = max_age_days if max_age_days is not None else (2 if source.startswith("http") else None)
         try:
             own = market_sheet.current(workbook)
@@ -467,14 +504,14 @@ def batch(
     """Run many scenarios of a template and write a summary table (CSV and Parquet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from hashlease.batch import check_scheduler, load_scenarios, run_batch
+    from hashlease.batch import load_scenarios, run_batch
     from hashlease.models._validate import check_range
     from hashlease.workbook.safety import check_xlsx
 
     err = _console(stderr=True)
     try:
         if scheduler is not None:
-            check_scheduler(scheduler)
+            _scheduler_option(scheduler)
             check_range("--connect-timeout-s", connect_timeout_s, gt=0, le=600)
         _input_file(workbook, "WORKBOOK")
         _input_file(scenarios, "SCENARIOS")
@@ -612,19 +649,13 @@ def addin(
     requirements: Annotated[bool, typer.Option("--requirements", help="With lite: print requirements.txt instead of main.py.")] = False,
 ) -> None:
     """Print the generated add-in files shipped in this installation (paste them into xlwings Lite's editor)."""
-    from importlib import resources
+    from hashlease.addin import generated_file
 
     try:
-        if backend not in ("lite", "classic"):
-            raise m.HashleaseError("BACKEND", backend, "one of lite, classic", kind=m.ErrorKind.VALUE)
-        if requirements and backend != "lite":
-            raise m.HashleaseError("--requirements", True, "given with lite only", kind=m.ErrorKind.VALUE)
+        text = generated_file(backend, requirements)
     except m.HashleaseError as exc:
         raise _fail(exc) from None
-    generated = resources.files("hashlease.addin._generated")
-    part = (generated / "lite" / ("requirements.txt" if requirements else "main.py")) if backend == "lite" \
-        else generated / "classic.py"
-    typer.echo(part.read_text(encoding="utf-8"), nl=False)
+    typer.echo(text, nl=False)
 
 
 @app.command(name="eval")
@@ -699,7 +730,6 @@ def simulate(
     iteration with the compiled engine, and write the iterations, a summary per output, pictures and a report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from hashlease.batch import check_scheduler
     from hashlease.models._validate import check_range
     from hashlease.simulate import MAX_CHUNK_SIZE, MAX_ITERATIONS, load_distributions, run_simulation
     from hashlease.workbook.safety import check_xlsx
@@ -707,7 +737,7 @@ def simulate(
     err = _console(stderr=True)
     try:
         if scheduler is not None:
-            check_scheduler(scheduler)
+            _scheduler_option(scheduler)
             check_range("--connect-timeout-s", connect_timeout_s, gt=0, le=600)
         check_range("--iterations", iterations, ge=1, le=MAX_ITERATIONS)
         check_range("--chunk-size", chunk_size, ge=1, le=MAX_CHUNK_SIZE)

@@ -14,10 +14,8 @@ macro-enabled file). The twin holds no VBA: it differs only in its workbook part
 from __future__ import annotations
 
 import datetime as dt
-import os
 import math
 import re
-import tempfile
 import textwrap
 import typing
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from openpyxl.xml.constants import XLSM, XLTM
 
 from hashlease import __version__
 from hashlease import models as m
+from hashlease.atomic import atomic_path
 from hashlease.market import MarketSnapshot, bundled_snapshot
 from hashlease.models.assumption_blocks import Bounds, field_bounds
 from hashlease.workbook.contract import (BLOCKS, DEMO_OUTPUTS, DISCOUNT_RATE, OUTPUTS, PHASE_FIELDS, PHASED_OUTPUTS,
@@ -736,12 +735,6 @@ def build_template(path: str | Path, snapshot: MarketSnapshot | None = None, *, 
     wb.properties.created = wb.properties.modified = FIXED_TIME
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:  # a kill (SIGTERM) during the save leaves no partial file behind
         wb.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path

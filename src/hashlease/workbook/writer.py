@@ -81,6 +81,28 @@ def date_system(source: str | Path | zipfile.ZipFile) -> int:
     return 1904 if flag.strip().lower() in ("1", "true") else 1900
 
 
+CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+#: The workbook part's content type -> the file extension Excel requires of the package (Excel refuses to open a
+#: file whose extension does not match its format: an .xlsm package named .xlsx, or the reverse).
+WORKBOOK_EXTENSIONS = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": ".xlsm",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml": ".xltx",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml": ".xltm",
+}
+
+
+def workbook_extension(source: str | Path) -> str | None:
+    """The extension (``.xlsx``, ``.xlsm``, ``.xltx``, ``.xltm``) a copy of ``source`` must carry, read from its
+    workbook part's content type; None when the package does not declare one of these."""
+    with zipfile.ZipFile(source) as archive:
+        types = etree.fromstring(archive.read("[Content_Types].xml"), _PARSER)
+    for override in types.iter(f"{{{CONTENT_TYPES}}}Override"):
+        if (override.get("PartName") or "").lower() == "/xl/workbook.xml":
+            return WORKBOOK_EXTENSIONS.get((override.get("ContentType") or "").strip())
+    return None
+
+
 def _serial(value: _dt.date, system: int) -> float:
     from hashlease.models import to_excel_serial
     return float(to_excel_serial(value, date_system=system))
@@ -194,27 +216,64 @@ def _cell(row: etree._Element, ref: str, column: int, cells: dict) -> etree._Ele
 _HL_CALL = re.compile(r"(?<![A-Za-z0-9_.])(?:_xldudf_)?HL_[A-Z0-9_]+\s*\(", re.IGNORECASE)
 
 
-def _freeze_hl_formulas(root: etree._Element) -> None:
-    """Drop the formula of every cell that calls an HL_ function, keeping its cached value: a legacy array
-    formula's anchor takes its whole range with it, and a shared formula whose first cell calls HL_ takes every
-    cell sharing it. Native formulas stay."""
-    formulas = root.iterfind(".//m:sheetData/m:row/m:c/m:f", NS)
+def _referenced_names(text: str) -> set[str]:
+    """Upper-cased names a formula refers to (operands that are not cell references), without their sheet; a
+    formula the tokenizer cannot read gives every word in it, so nothing that may refer to a name is missed."""
+    from openpyxl.formula.tokenizer import Tokenizer
+
+    try:
+        tokens = Tokenizer(text if text.startswith("=") else "=" + text).items
+    except Exception:  # noqa: BLE001 - any unreadable formula: every word is taken as a possible name
+        return {word.upper() for word in re.findall(r"[A-Za-z_\\][A-Za-z0-9_.\\?]*", text)}
+    return {token.value.rpartition("!")[2].upper() for token in tokens
+            if token.type == "OPERAND" and token.subtype == "RANGE"}
+
+
+def hl_defined_names(workbook_xml: bytes) -> frozenset[str]:
+    """Upper-cased defined names whose formula calls an HL_ function, directly or through another such name: a
+    cell referring to one needs the add-in as much as a cell calling HL_ itself."""
+    root = etree.fromstring(workbook_xml, _PARSER)
+    formulas: dict[str, list[str]] = {}
+    for name in root.iterfind("m:definedNames/m:definedName", NS):
+        formulas.setdefault((name.get("name") or "").upper(), []).append(name.text or "")
+    found = {name for name, texts in formulas.items() if any(_HL_CALL.search(t) for t in texts)}
+    grew = True
+    while grew:  # names referring to such names, until none is added
+        grew = False
+        for name, texts in formulas.items():
+            if name not in found and any(_referenced_names(t) & found for t in texts):
+                found.add(name)
+                grew = True
+    return frozenset(found)
+
+
+def _needs_add_in(text: str | None, hl_names: frozenset[str]) -> bool:
+    """Whether a formula calls an HL_ function, or refers to a defined name that does."""
+    return bool(text) and (bool(_HL_CALL.search(text)) or bool(hl_names and _referenced_names(text) & hl_names))
+
+
+def _freeze_hl_formulas(root: etree._Element, hl_names: frozenset[str] = frozenset()) -> None:
+    """Drop the formula of every cell that calls an HL_ function (or refers to a defined name that calls one),
+    keeping its cached value: a legacy array formula's anchor takes its whole range with it, and a shared formula
+    whose first cell calls HL_ takes every cell sharing it. Native formulas stay."""
+    formulas = list(root.iterfind(".//m:sheetData/m:row/m:c/m:f", NS))
     frozen_shared = set()
     dropped = []
     for formula in formulas:
-        if formula.text and _HL_CALL.search(formula.text):
+        if _needs_add_in(formula.text, hl_names):
             dropped.append(formula)
             if formula.get("t") == "shared" and formula.get("si") is not None:
                 frozen_shared.add(formula.get("si"))
     if frozen_shared:
-        dropped += [f for f in root.iterfind(".//m:sheetData/m:row/m:c/m:f", NS)
-                    if f.get("t") == "shared" and f.get("si") in frozen_shared and f not in dropped]
+        seen = {id(f) for f in dropped}
+        dropped += [f for f in formulas
+                    if f.get("t") == "shared" and f.get("si") in frozen_shared and id(f) not in seen]
     for formula in dropped:
         formula.getparent().remove(formula)
 
 
 def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = False, system: int = 1900,
-                  values_only: bool = False) -> bytes:
+                  values_only: bool = False, hl_names: frozenset[str] = frozenset()) -> bytes:
     root = etree.fromstring(xml, _PARSER)
     sheet_data = root.find("m:sheetData", NS)
     cells: dict = {}
@@ -231,7 +290,7 @@ def _update_sheet(xml: bytes, values: dict[str, Any], replace_formulas: bool = F
                 cell.remove(formula)
         _set_value(cell, value, system)
     if values_only:
-        _freeze_hl_formulas(root)
+        _freeze_hl_formulas(root, hl_names)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -268,7 +327,8 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
     """Copy ``source`` to ``target`` with ``values`` ({sheet name: {A1 ref: value}}) as cached cell values.
 
     With ``replace_formulas`` the values become constants (a scenario's input overriding a formula). With
-    ``values_only`` every formula calling an HL_ function becomes its value (native formulas stay), so Excel
+    ``values_only`` every formula calling an HL_ function, or using a defined name whose formula calls one,
+    becomes its value (native formulas stay), so Excel
     without the add-in, LibreOffice or Google Sheets show every figure; the calculation chain, which lists
     formula cells, is left out (spreadsheets rebuild it).
     ``target`` appears whole or not at all (written to a temporary file, then renamed); ``source`` is only read.
@@ -280,12 +340,13 @@ def write_values(source: str | Path, target: str | Path, values: dict[str, dict[
         with zipfile.ZipFile(source) as src, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
             parts = sheet_parts(src)
             system = date_system(src)  # dates are written as serials of the workbook's own date system
+            hl_names = hl_defined_names(src.read("xl/workbook.xml")) if values_only else frozenset()
             by_part = {parts[name]: cells for name, cells in values.items() if cells}
             for info in src.infolist():
                 data = src.read(info)
                 if info.filename in by_part or (values_only and info.filename in parts.values()):
                     data = _update_sheet(data, by_part.get(info.filename, {}), replace_formulas, system,
-                                         values_only)
+                                         values_only, hl_names)
                 elif info.filename == "xl/workbook.xml":
                     data = _update_workbook(data)
                 elif info.filename == "xl/calcChain.xml":
