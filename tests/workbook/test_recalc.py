@@ -57,8 +57,19 @@ def _inputs(values_book):
                                                         discount_rate_per_year_frac=rate)
 
 
+def _array_top(formulas_book, sheet: str, function: str) -> int:
+    """The first row of the array formula on ``sheet`` that calls ``function`` (its header row)."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    for row in formulas_book[sheet].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, ArrayFormula) and function in cell.value.text:
+                return cell.row
+    raise AssertionError(f"no array formula calling {function} on {sheet}")
+
+
 def test_hl_cells_equal_the_models_called_directly(recalculated):
-    _, values, _ = recalculated
+    _, values, formulas_book = recalculated
     market = values["Market"]
     d, height, fees, price = (market[f"B{r}"].value for r in range(3, 7))
     assert values["Mining"]["B3"].value == m.hashprice_usd_per_day(d, price, height, fees_btc_per_block=fees)
@@ -76,7 +87,8 @@ def test_hl_cells_equal_the_models_called_directly(recalculated):
     assert values["Comparison"]["B9"].value == m.breakeven_rent_vs_mining(comparison)
     schedule = m.lease_schedule(lease)
     column = 2 + list(schedule.columns).index("noi_usd")
-    noi = [values["AI Lease"].cell(15 + i, column).value for i in range(len(schedule))]
+    first = _array_top(formulas_book, "AI Lease", "HL_LEASE_SCHEDULE") + 1  # below its header row
+    noi = [values["AI Lease"].cell(first + i, column).value for i in range(len(schedule))]
     np.testing.assert_array_equal(noi, schedule["noi_usd"])
     grid = m.sensitivity_grid(comparison, ("market.btc_price_usd", [60_000.0, 80_000.0, 100_000.0, 120_000.0, 140_000.0]),
                               ("lease.rent_usd_per_kw_month", [100.0, 115.0, 130.0, 145.0, 160.0]))
