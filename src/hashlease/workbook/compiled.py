@@ -395,7 +395,7 @@ class CompiledWorkbook:
                 self._programs[slot] = program
                 self._order.append(slot)
             else:
-                with hl_date_system(self.date_system):
+                with hl_date_system(self.date_system), np.errstate(all="ignore"):
                     vf.DateSystem.system = self.date_system
                     self._n = 1
                     program()
@@ -593,6 +593,10 @@ class CompiledWorkbook:
 
     def _call(self, name: str, args: tuple, sheet: str, where: str) -> Callable[[], Any]:
         parts = [self._node(a, sheet, where) for a in args]
+        if name in vf.REFERENCES_AS_RANGES:  # SUM(A1, B1) reads a cell as a range: text and logicals skipped
+            for k, a in enumerate(args):
+                if a[0] in ("ref", "name") and self._resolve(a, sheet, where)[0] == "cell":
+                    parts[k] = (lambda inner: lambda: Grid(1, 1, [inner()]))(parts[k])
         holder = self
 
         def guard(function: Callable[[], Any]) -> Callable[[], Any]:
