@@ -171,3 +171,37 @@ def test_lookup_index_below_one_is_value_error(tmp_path, libreoffice):
     got = _compiled_values(path, "S", refs + ["B4"])
     assert {r: got[r] for r in refs} == expected
     assert got["B4"] == "#REF!"  # beyond the table: Microsoft's VLOOKUP page
+
+
+#: Excel's 1900 date system, from Microsoft's pages: serial 1 is 1 January 1900 (DATE), serial 60 the 29 February
+#: 1900 Excel keeps from Lotus 1-2-3 ("Excel incorrectly assumes that the year 1900 is a leap year"), serial 0
+#: shown as 0 January 1900 (DAY(0) is 0, MONTH(0) 1, YEAR(0) 1900); DAYS outside the dates is #NUM!.
+EXCEL_1900 = {"B1": ("=DATE(1900,1,1)", 1.0), "B2": ("=DATE(1900,2,28)", 59.0), "B3": ("=DATE(1900,2,29)", 60.0),
+              "B4": ("=DATE(1900,3,1)", 61.0), "B5": ("=MONTH(DATE(1900,2,28)+1)", 2.0), "B6": ("=DAY(0)", 0.0),
+              "B7": ("=MONTH(0)", 1.0), "B8": ("=YEAR(0)", 1900.0), "B9": ("=EOMONTH(0,0)", 31.0),
+              "B10": ("=EOMONTH(0,1)", 60.0), "B11": ("=EOMONTH(59,0)", 60.0), "B12": ("=DAYS(0,-1)", "#NUM!"),
+              "B13": ("=DATE(1900,3,0)", 60.0), "B14": ("=DAY(DATE(1900,2,29))", 29.0)}
+
+
+def test_dates_of_january_and_february_1900_follow_excels_calendar(tmp_path):
+    """DATE(1900,1,1) was 2 and DATE(1900,2,28) 60 (one day late before March 1900), DAY(0) 31, EOMONTH(0,0) 0,
+    EOMONTH(59,0) 59 and DAYS(0,-1) 1. Expected: Microsoft's documented serials (EXCEL_1900), which the reference
+    engine also gives; LibreOffice is no oracle here (its calendar has no 29 February 1900)."""
+    path = _book(tmp_path / "dates1900.xlsx", {"S": {ref: f for ref, (f, _) in EXCEL_1900.items()}})
+    got = _compiled_values(path, "S", list(EXCEL_1900))
+    assert got == {ref: value for ref, (_, value) in EXCEL_1900.items()}
+    reference = recalculate(path, engine="reference").values["S"]
+    assert all(_same(reference[ref], value) or str(reference[ref]) == value for ref, (_, value) in EXCEL_1900.items())
+
+
+def test_countif_criterion_true_text_matches_the_logical(tmp_path):
+    """=COUNTIF(A1:A4, "TRUE") was 0 with A1 holding TRUE: Excel reads the criterion "TRUE" as the logical (as the
+    reference engine does); LibreOffice has no logical cells, so Microsoft's COUNTIF rules and the reference
+    engine are the oracle."""
+    path = _book(tmp_path / "countif.xlsx", {"S": {"A1": True, "A2": "x", "A3": False, "A4": 1, "B1": '=COUNTIF(A1:A4,"TRUE")',
+                                                   "B2": '=COUNTIF(A1:A4,"false")', "B3": '=SUMIF(A1:A4,"TRUE",C1:C4)',
+                                                   "C1": 10, "C2": 20, "C3": 30, "C4": 40}})
+    got = _compiled_values(path, "S", ["B1", "B2", "B3"])
+    reference = recalculate(path, engine="reference").values["S"]
+    assert got == {"B1": 1.0, "B2": 1.0, "B3": 10.0}
+    assert [float(reference[r]) for r in ["B1", "B2", "B3"]] == [1.0, 1.0, 10.0]

@@ -392,7 +392,8 @@ def _criterion_mask(cells: list[Vec], criterion: Any, n: int, rows: np.ndarray) 
         try:
             operand = float(text)
         except ValueError:
-            operand = text
+            # "TRUE" and "FALSE" are the logicals, as Excel reads a criterion (=COUNTIF(A1:A9, "TRUE"))
+            operand = {"TRUE": True, "FALSE": False}.get(text.upper(), text)
     elif isinstance(criterion, bool):
         operand = criterion
     elif criterion is None:
@@ -919,9 +920,11 @@ def _parts(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     year = months.astype("datetime64[Y]").astype(int) + 1970
     month = months.astype(int) % 12 + 1
     day = (days - months.astype("datetime64[D]")).astype(int) + 1
-    if DateSystem.system == 1900:  # serial 60 is Excel's 29 Feb 1900
+    if DateSystem.system == 1900:  # serial 60 is Excel's 29 Feb 1900, serial 0 its 0 January 1900
         leap = np.floor(serial) == 60
         year, month, day = np.where(leap, 1900, year), np.where(leap, 2, month), np.where(leap, 29, day)
+        zero = np.floor(serial) == 0
+        year, month, day = np.where(zero, 1900, year), np.where(zero, 1, month), np.where(zero, 0, day)
     return year, month, day
 
 
@@ -936,10 +939,10 @@ def _date(args: list[Arg], n: int) -> Vec:
     y = np.where(y < 1900, y + 1900, y)  # DATE: a year 0-1899 is added to 1900
     bad = (y < 1900) | (y > 9999) | ~np.isfinite(mo) | ~np.isfinite(d)
     months = ((np.where(bad, 2000, y) - 1970) * 12 + np.where(bad, 1, mo) - 1).astype(np.int64)
-    days = months.astype("datetime64[M]").astype("datetime64[D]") + (np.where(bad, 1, d) - 1).astype(np.int64)
-    serial = _from_days(days)
-    if DateSystem.system == 1900:  # DATE(1900,2,29) is serial 60 and earlier dates a day less in the real calendar
-        serial = np.where(days < np.datetime64("1900-03-01"), serial + 1, serial)
+    # the serial of the month's first day, then whole days on: in the 1900 system February 1900 has Excel's 29
+    # days, so DATE(1900,2,29) and DATE(1900,3,0) are serial 60 and DATE(1900,1,1) is 1
+    first = _from_days(months.astype("datetime64[M]").astype("datetime64[D]"))
+    serial = first + (np.where(bad, 1, d) - 1)
     serial = np.where(bad, np.nan, serial)
     return _with_date_check(np.where(bad, -1.0, serial), serial, e)
 
@@ -957,6 +960,9 @@ def _edate(end_of_month: bool) -> Callable[[list[Arg], int], Vec]:
         length = (nxt - first).astype(np.int64)
         days = nxt - 1 if end_of_month else first + np.minimum(day, length) - 1
         serial = _from_days(days)
+        if DateSystem.system == 1900:  # February 1900 ends on Excel's 29 February 1900, serial 60
+            february_1900 = base == (1900 - 1970) * 12 + 1
+            serial = np.where(february_1900 & (end_of_month | (day >= 29)), 60.0, serial)
         bad = ~ok | ~np.isfinite(months)
         return _with_date_check(np.where(bad, -1.0, serial), np.where(bad, np.nan, serial), e)
     return run
@@ -973,7 +979,9 @@ def _date_part(which: int) -> Callable[[list[Arg], int], Vec]:
 
 def _days(args: list[Arg], n: int) -> Vec:
     (end, start), e = _date_args(args, n, 2)
-    return _finish(np.floor(end) - np.floor(start), e)
+    bad = ~(_date_bounds(end) & _date_bounds(start))  # Microsoft's DAYS page: outside the dates is #NUM!
+    return _finish(np.where(bad, np.nan, np.floor(end) - np.floor(start)),
+                   merge_errors(e, np.where(bad, np.int8(NUM), np.int8(0)).astype(np.int8)))
 
 
 def _yearfrac(args: list[Arg], n: int) -> Vec:
