@@ -633,29 +633,39 @@ def compiled_chunk(workbook: str, scenarios: Sequence[Scenario], outputs: Sequen
     return [rows[s.name] for s in scenarios]
 
 
+def _reference_picks(scenarios: Sequence[Scenario], rows: dict[str, dict[str, Any]]) -> list[Scenario]:
+    """The scenarios the reference engine recomputes: first, middle and last with values, and the first the
+    compiled engine gave no value at all (it must be one the reference engine gives none either: else a wrong
+    error on every scenario would never be checked)."""
+    readable = [s for s in scenarios if s.name in rows and not s.error]  # a scenario file's error is no result
+    valued = [s for s in readable if not rows[s.name].get("error")]
+    picks = sorted({0, len(valued) // 2, len(valued) - 1})[:REFERENCE_CHECKS] if valued else []
+    return [valued[i] for i in picks] + [s for s in readable if rows[s.name].get("error")][:1]
+
+
 def _reference_check(workbook: Path, scenarios: Sequence[Scenario], rows: dict[str, dict[str, Any]],
                      outputs: Sequence[str] | None) -> list[str]:
-    """Recompute up to :data:`REFERENCE_CHECKS` scenarios (first, middle, last that have values) with the
-    reference engine; each difference as a line naming scenario, output and both values."""
-    valued = [s for s in scenarios if s.name in rows and not rows[s.name].get("error")]
-    if not valued:
+    """Recompute :func:`_reference_picks` (up to :data:`REFERENCE_CHECKS` scenarios with values, and one without)
+    with the reference engine; each difference as a line naming scenario, output and both values."""
+    chosen = _reference_picks(scenarios, rows)
+    if not chosen:
         return []
-    picks = sorted({0, len(valued) // 2, len(valued) - 1})[:REFERENCE_CHECKS]
-    chosen = [valued[i] for i in picks]
-    reference = workbook_chunk(str(workbook), chosen, outputs=outputs or list(_declared(workbook)))
+    names = list(outputs or _declared(workbook))
+    reference = workbook_chunk(str(workbook), chosen, outputs=names)
     differences = []
     for scenario, ref in zip(chosen, reference):
         ours = rows[scenario.name]
-        for name, theirs in ref.items():
-            if name in ("scenario", "error", "notes"):
-                continue
-            mine = ours.get(name)
+        for name in names:  # every output: a reference that failed outright has none of them
+            mine, theirs = ours.get(name), ref.get(name)
             if mine is None or theirs is None:
                 same = mine is None and theirs is None
             else:
                 same = abs(mine - theirs) <= REFERENCE_TOLERANCE * max(abs(theirs), 1e-6)
             if not same:
-                differences.append(f"scenario {scenario.name}, {name}: compiled {mine!r}, reference {theirs!r}")
+                why = "; ".join(f"{engine} error: {row['error'][:200]}" for engine, row in
+                                (("compiled", ours), ("reference", ref)) if row.get("error"))
+                differences.append(f"scenario {scenario.name}, {name}: compiled {mine!r}, reference {theirs!r}"
+                                   + (f" ({why})" if why else ""))
     return differences
 
 
@@ -839,7 +849,7 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
               "checked": 0}
     if engine == "compiled" and not interrupted:
         differences = _reference_check(template, scenarios, done, outputs)
-        report["checked"] = min(REFERENCE_CHECKS, len(rows))
+        report["checked"] = len(_reference_picks(scenarios, done))
         if differences:
             raise HashleaseError("compiled engine", f"{len(differences)} difference(s) from the reference engine",
                                  "the same outputs as a per-scenario recalculation (this is a bug: please report "

@@ -205,3 +205,122 @@ def test_countif_criterion_true_text_matches_the_logical(tmp_path):
     reference = recalculate(path, engine="reference").values["S"]
     assert got == {"B1": 1.0, "B2": 1.0, "B3": 10.0}
     assert [float(reference[r]) for r in ["B1", "B2", "B3"]] == [1.0, 1.0, 10.0]
+
+
+# --- scenario inputs --------------------------------------------------------------------------------------
+
+
+def test_two_inputs_naming_one_cell_are_refused(tmp_path):
+    """inputs=["x", "S!A1"] with the name x defined as S!$A$1 compiled, and each scenario silently took the
+    second value: the cell cannot hold both. Refused, naming both inputs and the cell."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    path = tmp_path / "twice.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["B1"] = 2, "=A1*10"
+    wb.defined_names["x"] = DefinedName("x", attr_text="S!$A$1")
+    wb.save(path)
+    for inputs in (["x", "S!A1"], ["S!A1", "s!$A$1"]):
+        with pytest.raises(compiled.HashleaseError) as caught:
+            compiled.compile_workbook(path, inputs=inputs, outputs=["S!B1"])
+        assert "S!A1" in str(caught.value) and inputs[0] in str(caught.value) and inputs[1] in str(caught.value)
+
+
+def test_input_cell_outside_the_sheet_is_refused(tmp_path):
+    """"S!A0" (row 0) was accepted as an input cell."""
+    path = _book(tmp_path / "a0.xlsx", {"S": {"A1": 1, "B1": "=A1"}})
+    with pytest.raises(compiled.HashleaseError, match="S!A0"):
+        compiled.compile_workbook(path, inputs=["S!A0"], outputs=["S!B1"])
+
+
+@pytest.mark.parametrize("bad", [10 ** 400, 1 + 2j, object(), float("nan")])
+def test_scenario_values_that_are_no_cell_value_are_refused_naming_the_input(tmp_path, bad):
+    """An int of 400 digits raised OverflowError from evaluate; a complex number or any object was taken as text
+    (=A1 then NaN without an error); a NaN inside an object column was computed. Each is one message naming the
+    input and the scenario."""
+    path = _book(tmp_path / "values.xlsx", {"S": {"A1": 1, "B1": "=A1"}})
+    engine = compiled.compile_workbook(path, inputs=["S!A1"], outputs=["S!B1"])
+    with pytest.raises(compiled.HashleaseError, match=r"input S!A1 \(scenario 2\)"):
+        engine.evaluate({"S!A1": np.array(["a", bad], dtype=object)})
+
+
+def test_an_empty_scenario_value_reads_as_zero_as_an_empty_cell_does(tmp_path):
+    """A scenario value None (YAML null: an empty cell) made =A1 NaN with no error and no text: an empty output
+    without a reason. Excel (and the reference engine, writing the empty cell) reads an empty cell as 0."""
+    path = _book(tmp_path / "blank.xlsx", {"S": {"A1": 1, "B1": "=A1", "B2": "=A1+1", "B3": '=A1&"x"'}})
+    engine = compiled.compile_workbook(path, inputs=["S!A1"], outputs=["S!B1", "S!B2", "S!B3"])
+    result = engine.evaluate({"S!A1": np.array([None, 4.0], dtype=object)})
+    assert result.row(0) == {"S!B1": 0.0, "S!B2": 1.0, "S!B3": "x"}
+    staged = _book(tmp_path / "blank_ref.xlsx", {"S": {"A1": None, "B1": "=A1", "B2": "=A1+1", "B3": '=A1&"x"'}})
+    reference = recalculate(staged, engine="reference").values["S"]
+    assert [float(reference["B1"]), float(reference["B2"]), reference["B3"]] == [0.0, 1.0, "x"]
+
+
+# --- the batch's reference check --------------------------------------------------------------------------
+
+
+def _batch_book(tmp_path: Path) -> Path:
+    return _book(tmp_path / "check.xlsx", {"S": {"A1": 1.0, "A2": 2.0, "B1": "=SUM(A1:A2)*10"}})
+
+
+def _scenarios(*values: float):
+    from hashlease.batch import Scenario
+
+    return [Scenario(f"s{k}", (("S!A1", v),)) for k, v in enumerate(values)]
+
+
+def test_reference_check_fails_when_the_compiled_engine_gives_only_errors(tmp_path, monkeypatch):
+    """The check recomputed only scenarios with values: a compiled engine wrongly giving an error for every
+    output of every scenario was never compared, and the batch passed. A scenario without values is now checked
+    too, and the difference stops the batch naming scenario, output and both answers."""
+    from hashlease import batch
+    from hashlease.workbook import vector_functions as vf
+    from hashlease.workbook.vector_values import VALUE, error_vec
+
+    monkeypatch.setattr(batch, "_COMPILED", {})
+    monkeypatch.setitem(vf.FUNCTIONS, "SUM", lambda args, n: error_vec(VALUE, n))  # a defect, injected
+    with pytest.raises(batch.HashleaseError, match=r"scenario s0, S!B1: compiled None, reference 30\.0"):
+        batch.run_batch(_batch_book(tmp_path), _scenarios(1.0, 2.0), tmp_path / "out", outputs=["S!B1"], workers=1)
+
+
+def test_reference_check_fails_when_the_reference_engine_fails_outright(tmp_path, monkeypatch):
+    """A reference row that failed outright has no output keys, and the check compared only the keys it found:
+    compiled numbers against a failed reference passed. Every requested output is now compared."""
+    from hashlease import batch
+
+    def failing(workbook, scenarios, *args, **kwargs):
+        return [{"scenario": s.name, "error": "the reference engine failed"} for s in scenarios]
+
+    monkeypatch.setattr(batch, "_COMPILED", {})
+    monkeypatch.setattr(batch, "workbook_chunk", failing)  # a reference that fails, injected
+    with pytest.raises(batch.HashleaseError, match=r"compiled 30\.0, reference None"):
+        batch.run_batch(_batch_book(tmp_path), _scenarios(1.0, 2.0), tmp_path / "out", outputs=["S!B1"], workers=1)
+
+
+def test_reference_check_passes_and_counts_what_it_checked(tmp_path):
+    """Without a defect the same batch passes; the report counts the scenarios the reference engine recomputed
+    (here two with values and one the compiled engine refused, which the reference engine refuses too)."""
+    from hashlease import batch
+
+    report = batch.run_batch(_batch_book(tmp_path), _scenarios(1.0, 2.0) + [
+        batch.Scenario("bad", (("S!A1", "n/a"),))], tmp_path / "out", outputs=["S!B1"], workers=1)
+    assert report["engine"] == "compiled" and report["checked"] == 3
+
+
+def test_a_text_value_in_one_scenario_leaves_the_others_numbers(tmp_path, monkeypatch):
+    """Scenario values came to evaluate as a Python list, and np.asarray([1.0, 2.0, "n/a"]) turned every value
+    into text: SUM(A1:A2) skipped A1 in every scenario of the batch (20 instead of 30 and 40). Likewise
+    [TRUE, 0.5] made TRUE the number 1. The reference engine, one scenario at a time, is the oracle."""
+    from hashlease import batch
+
+    monkeypatch.setattr(batch, "_COMPILED", {})
+    path = _book(tmp_path / "mixed.xlsx", {"S": {"A1": 1.0, "A2": 2.0, "B1": "=SUM(A1:A2)*10",
+                                                 "B2": "=IF(ISLOGICAL(A1),1,0)"}})
+    scenarios = [batch.Scenario("s0", (("S!A1", 1.0),)), batch.Scenario("s1", (("S!A1", 2.0),)),
+                 batch.Scenario("s2", (("S!A1", "n/a"),)), batch.Scenario("s3", (("S!A1", True),))]
+    ours = batch.compiled_chunk(str(path), scenarios, ["S!B1", "S!B2"])
+    theirs = batch.workbook_chunk(str(path), scenarios, outputs=["S!B1", "S!B2"])
+    assert [(r["S!B1"], r["S!B2"]) for r in theirs] == [(30.0, 0.0), (40.0, 0.0), (20.0, 0.0), (20.0, 1.0)]
+    assert [(r["S!B1"], r["S!B2"]) for r in ours] == [(r["S!B1"], r["S!B2"]) for r in theirs]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ __all__ = ["compile_workbook", "recalculate_compiled", "CompiledWorkbook", "Eval
 #: Scenarios evaluated in one pass (callers chunk larger batches): bounds memory at about 8 bytes x cells x this.
 MAX_SCENARIOS_PER_PASS = 100_000
 _HL = {fn.name for fn in REGISTRY}
+_MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # Excel's sheet
 _LAZY = {"IF", "IFERROR", "IFNA", "IFS", "CHOOSE"}
 
 
@@ -204,6 +206,12 @@ class CompiledWorkbook:
         self._cache: dict = {}
         self._messages: dict[str, dict[int, str]] = {}
         self._input_ids = {name: self._id(self._single_cell(name, "input")) for name in self.inputs}
+        by_slot: dict[int, str] = {}
+        for name, slot in self._input_ids.items():  # two names of one cell: which value would the cell hold?
+            if slot in by_slot:
+                raise HashleaseError("inputs", f"{by_slot[slot]} and {name}", "inputs naming different cells",
+                                     detail=f"both are {self._where(self._keys[slot])}", kind=ErrorKind.VALUE)
+            by_slot[slot] = name
         self._output_ids = {name: self._id(self._single_cell(name, "output")) for name in self.outputs}
         for key in output_keys:  # cells asked for by position (a whole-workbook recalculation)
             self._output_ids[f"{key[0]}!{cell_ref(key[1], key[2])}"] = self._id(key)
@@ -234,6 +242,9 @@ class CompiledWorkbook:
                                  kind=ErrorKind.VALUE) from None
         if (top, left) != (bottom, right):
             raise HashleaseError(what, name, "a name or cell of one cell", detail=f"it refers to {sheet}!{ref}",
+                                 kind=ErrorKind.VALUE)
+        if not (1 <= top <= _MAX_ROW and 1 <= left <= _MAX_COLUMN):
+            raise HashleaseError(what, name, f"a cell of the sheet (rows 1 to {_MAX_ROW:,}, columns A to XFD)",
                                  kind=ErrorKind.VALUE)
         return (sheet, top, left)
 
@@ -832,8 +843,9 @@ class CompiledWorkbook:
             if x.dtype == np.float64:
                 number = np.where(e == 0, x, np.nan)
             else:
-                number = np.array([float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else np.nan
-                                   for t in x])
+                # a blank given as a scenario value reads as 0, as =A1 of an empty cell does
+                number = np.array([0.0 if t is None else float(t) if isinstance(t, (int, float))
+                                   and not isinstance(t, bool) else np.nan for t in x])
                 number = np.where(e == 0, number, np.nan)
                 texts[name] = np.array([t if isinstance(t, str) else None for t in x], dtype=object)
             values[name] = np.array(number, dtype=float)
@@ -879,7 +891,20 @@ def _fast_arithmetic(op: str, left: Callable[[], Any], right: Callable[[], Any])
 
 
 def _column(name: str, value: Any) -> Vec:
-    array = np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        # np.asarray would make [1.0, "n/a"] all text and [True, 0.5] all numbers: each value keeps its kind
+        items = list(value)
+        if items and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                         for v in items):
+            array = np.asarray(items, dtype=float) if all(abs(v) < 1e308 for v in items) else np.asarray(items,
+                                                                                                          dtype=object)
+        elif items and all(isinstance(v, (bool, np.bool_)) for v in items):
+            array = np.asarray(items, dtype=bool)
+        else:
+            array = np.empty(len(items), dtype=object)
+            array[:] = items
+    else:
+        array = np.asarray(value)
     if array.ndim != 1 or len(array) == 0:
         raise HashleaseError(f"input {name}", f"shape {array.shape}", "one value per scenario (a 1-D sequence)",
                              kind=ErrorKind.VALUE)
@@ -898,6 +923,16 @@ def _column(name: str, value: Any) -> Vec:
         if isinstance(item, (dt.date, dt.datetime)):
             raise HashleaseError(f"input {name} (scenario {i + 1})", str(item), "a serial number for a date",
                                  kind=ErrorKind.VALUE)
+        if isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) >= 1e308:
+                raise HashleaseError(f"input {name} (scenario {i + 1})", f"{str(item)[:20]}... ({len(str(item))} "
+                                     "digits)", "a finite number", kind=ErrorKind.NUM)
+            item = float(item)
+        if isinstance(item, float) and not math.isfinite(item):
+            raise HashleaseError(f"input {name} (scenario {i + 1})", item, "a finite number", kind=ErrorKind.NUM)
+        if item is not None and not isinstance(item, (str, bool, float)):
+            raise HashleaseError(f"input {name} (scenario {i + 1})", repr(item)[:60], "a number, text, a logical "
+                                 "or None (an empty cell)", kind=ErrorKind.VALUE)
         out.append(item)
     return Vec(np.array(out, dtype=object))
 
