@@ -324,3 +324,53 @@ def test_a_text_value_in_one_scenario_leaves_the_others_numbers(tmp_path, monkey
     theirs = batch.workbook_chunk(str(path), scenarios, outputs=["S!B1", "S!B2"])
     assert [(r["S!B1"], r["S!B2"]) for r in theirs] == [(30.0, 0.0), (40.0, 0.0), (20.0, 0.0), (20.0, 1.0)]
     assert [(r["S!B1"], r["S!B2"]) for r in ours] == [(r["S!B1"], r["S!B2"]) for r in theirs]
+
+
+# --- HL_ functions: assumption ranges converted by their changed fields ------------------------------------
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "hashlease.xlsx"
+
+
+def test_a_logical_in_an_assumption_range_is_not_the_number_it_equals_in_python(tmp_path):
+    """A scenario giving FALSE for lease.delay_months, beside one giving 0, got the 0 scenario's numbers: Python's
+    False == 0 (with equal hashes) made the two ranges one cache entry and one distinct HL_ call, where a full
+    conversion refuses FALSE ("TRUE and FALSE are not numbers here"). The reference engine, writing FALSE into
+    the template's cell, gives the error too."""
+    from hashlease.workbook import contract
+    from hashlease.workbook.writer import defined_ref, write_values
+
+    engine = compiled.compile_workbook(TEMPLATE, inputs=["lease.delay_months"], outputs=["lease_npv_usd"])
+    result = engine.evaluate({"lease.delay_months": [0, False]})
+    assert result.errors["lease_npv_usd"][0] == "" and result.errors["lease_npv_usd"][1] == "#VALUE!"
+    assert "TRUE and FALSE are not numbers" in " ".join(result.reasons(1))
+    sheet, ref = defined_ref(contract.defined_names(TEMPLATE)["lease.delay_months"])
+    staged = tmp_path / "false.xlsx"
+    write_values(TEMPLATE, staged, {sheet: {ref: False}}, replace_formulas=True)
+    reference = recalculate(staged, engine="reference")
+    out_sheet, out_ref = defined_ref(contract.defined_names(TEMPLATE)["lease_npv_usd"])
+    assert str(reference.values[out_sheet][out_ref]) == "#VALUE!"
+
+
+def test_invoke_many_converts_a_range_with_a_logical_as_a_full_conversion_does():
+    """invoke_many with one range holding 0 and another holding FALSE in the same row: the second answered as
+    the first (the changed-fields shortcut saw no change, since False == 0). It must give what invoke (a full
+    conversion) gives: the #VALUE! naming the field."""
+    from hashlease.addin.runtime import ExcelError, invoke, invoke_many
+
+    base = (("critical_it_mw", 75), ("site_mw", 100), ("construction_start", 46023), ("construction_months", 12),
+            ("capex_usd_per_mw", 10_000_000), ("delay_months", 0), ("rent_usd_per_kw_month", 130),
+            ("term_years", 10), ("escalator_per_year_frac", 0.03))
+    with_false = tuple((k, False if k == "delay_months" else v) for k, v in base)
+    with_true = tuple((k, True if k == "term_years" else v) for k, v in base)
+    many = invoke_many("HL_LEASE_NPV", [(base, 0.1), (with_false, 0.1), (with_true, 0.1)])
+    for raw, got in zip((base, with_false, with_true), many):
+        try:
+            expected = invoke("HL_LEASE_NPV", raw, 0.1)
+        except ExcelError as exc:
+            expected = exc
+        if isinstance(expected, ExcelError):
+            assert isinstance(got, ExcelError) and got.text == expected.text
+        else:
+            assert got == expected
+    assert isinstance(many[1], ExcelError) and "delay_months" in many[1].text
+    assert isinstance(many[2], ExcelError) and "term_years" in many[2].text

@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from hashlease.addin.registry import REGISTRY, by_name
-from hashlease.addin.runtime import ExcelError, date_system as hl_date_system, invoke, invoke_many
+from hashlease.addin.runtime import ExcelError, call_key, date_system as hl_date_system, invoke, invoke_many
 from hashlease.models import ErrorKind, HashleaseError
 
 from . import vector_functions as vf
@@ -788,12 +788,14 @@ class CompiledWorkbook:
             return tuple(out)
 
         keys = [raw_for(i) for i in rows]
-        unique: dict[tuple, int] = {}
+        unique: dict[Any, int] = {}  # by call_key: a scenario's TRUE and another's 1 are different calls
+        distinct: list[tuple] = []
         for key in keys:
-            unique.setdefault(key, len(unique))
+            if unique.setdefault(call_key(key), len(unique)) == len(distinct):
+                distinct.append(key)
         with hl_date_system(self.date_system):
-            results = invoke_many(name, list(unique), cache=self._cache)
-        per = [results[unique[key]] for key in keys]
+            results = invoke_many(name, distinct, cache=self._cache)
+        per = [results[unique[call_key(key)]] for key in keys]
         for i, r in zip(rows, per):
             if isinstance(r, ExcelError):
                 self._messages.setdefault(where, {})[i] = r.message
