@@ -285,18 +285,36 @@ def test_reference_check_fails_when_the_compiled_engine_gives_only_errors(tmp_pa
         batch.run_batch(_batch_book(tmp_path), _scenarios(1.0, 2.0), tmp_path / "out", outputs=["S!B1"], workers=1)
 
 
-def test_reference_check_fails_when_the_reference_engine_fails_outright(tmp_path, monkeypatch):
-    """A reference row that failed outright has no output keys, and the check compared only the keys it found:
-    compiled numbers against a failed reference passed. Every requested output is now compared."""
+def test_reference_check_fails_when_the_reference_gives_no_value_where_the_compiled_engine_does(tmp_path,
+                                                                                             monkeypatch):
+    """The check compared only the output keys the reference row had: a reference row whose every output is an
+    error (None, its reasons in "error") beside compiled numbers passed. Every requested output is now compared."""
     from hashlease import batch
 
-    def failing(workbook, scenarios, *args, **kwargs):
-        return [{"scenario": s.name, "error": "the reference engine failed"} for s in scenarios]
+    def erring(workbook, scenarios, *args, outputs=None, **kwargs):  # a recalculation whose outputs are errors
+        return [{"scenario": s.name, **{name: None for name in outputs}, "error": "no value for S!B1: #VALUE!"}
+                for s in scenarios]
 
     monkeypatch.setattr(batch, "_COMPILED", {})
-    monkeypatch.setattr(batch, "workbook_chunk", failing)  # a reference that fails, injected
+    monkeypatch.setattr(batch, "workbook_chunk", erring)  # injected
     with pytest.raises(batch.HashleaseError, match=r"compiled 30\.0, reference None"):
         batch.run_batch(_batch_book(tmp_path), _scenarios(1.0, 2.0), tmp_path / "out", outputs=["S!B1"], workers=1)
+
+
+def test_reference_check_says_what_it_could_not_check_when_the_reference_refuses_the_workbook(tmp_path):
+    """A circular reference the outputs do not need: the compiled engine computes the outputs (Excel would too),
+    the reference engine refuses the whole workbook. That is no difference, and no check either: the batch
+    passes, counts 0 scenarios checked and warns naming the reason."""
+    from hashlease import batch
+
+    path = _book(tmp_path / "cycle.xlsx", {"S": {"A1": 2.0, "B1": "=B2+A1", "B2": "=B1*2", "C1": "=A1*3"}})
+    warnings_seen: list[str] = []
+    report = batch.run_batch(path, _scenarios(5.0, 7.0), tmp_path / "out", outputs=["S!C1"], workers=1,
+                             warn=warnings_seen.append)
+    assert report["engine"] == "compiled" and report["checked"] == 0 and len(report["unchecked"]) == 2
+    assert any("could not recalculate" in w and "circular" in w for w in warnings_seen)
+    summary = (tmp_path / "out" / "summary.csv").read_text()
+    assert "s0,15.0" in summary and "s1,21.0" in summary
 
 
 def test_reference_check_passes_and_counts_what_it_checked(tmp_path):
