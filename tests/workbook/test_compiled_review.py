@@ -392,3 +392,19 @@ def test_invoke_many_converts_a_range_with_a_logical_as_a_full_conversion_does()
             assert got == expected
     assert isinstance(many[1], ExcelError) and "delay_months" in many[1].text
     assert isinstance(many[2], ExcelError) and "term_years" in many[2].text
+
+
+def test_an_input_in_an_empty_cell_below_the_data_is_inside_the_ranges_covering_it(tmp_path, libreoffice):
+    """Ranges are clipped to the sheet's used area, and an input cell beyond it (S!A50 while data ends at row 3)
+    was outside SUM(A:A) and SUM(A1:A100): the scenario's value was ignored (6 instead of 106). LibreOffice,
+    recalculating the workbook with the value typed into that cell, is the oracle."""
+    cells = {"A1": 1, "A2": 2, "A3": 3, "B1": "=SUM(A:A)", "B2": "=SUM(A1:A100)", "B3": "=COUNT(1:1)",
+             "B4": "=SUMPRODUCT(A1:A60,A1:A60)"}
+    path = _book(tmp_path / "used.xlsx", {"S": cells})
+    outputs = ["S!B1", "S!B2", "S!B3", "S!B4"]
+    for cell, value in (("A50", 100.0), ("Z1", 7.0)):
+        typed = _book(tmp_path / f"typed_{cell}.xlsx", {"S": {**cells, cell: value}})
+        expected = _libreoffice_values(libreoffice, typed, "S", ["B1", "B2", "B3", "B4"])
+        engine = compiled.compile_workbook(path, inputs=[f"S!{cell}"], outputs=outputs)
+        got = engine.evaluate({f"S!{cell}": [value]}).row(0)
+        assert [got[o] for o in outputs] == [float(expected[o[2:]]) for o in outputs], cell

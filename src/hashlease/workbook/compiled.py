@@ -212,6 +212,11 @@ class CompiledWorkbook:
                 raise HashleaseError("inputs", f"{by_slot[slot]} and {name}", "inputs naming different cells",
                                      detail=f"both are {self._where(self._keys[slot])}", kind=ErrorKind.VALUE)
             by_slot[slot] = name
+            # an input in an empty cell beyond the sheet's used area is inside the ranges that cover it (SUM(A:A),
+            # SUM(A1:A100)): the ranges are clipped to the used area, so the area grows to hold it
+            sheet, row, column = self._keys[slot]
+            max_row, max_col = book.extent[sheet]
+            book.extent[sheet] = (max(max_row, row), max(max_col, column))
         self._output_ids = {name: self._id(self._single_cell(name, "output")) for name in self.outputs}
         for key in output_keys:  # cells asked for by position (a whole-workbook recalculation)
             self._output_ids[f"{key[0]}!{cell_ref(key[1], key[2])}"] = self._id(key)
