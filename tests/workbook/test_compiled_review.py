@@ -408,3 +408,24 @@ def test_an_input_in_an_empty_cell_below_the_data_is_inside_the_ranges_covering_
         engine = compiled.compile_workbook(path, inputs=[f"S!{cell}"], outputs=outputs)
         got = engine.evaluate({f"S!{cell}": [value]}).row(0)
         assert [got[o] for o in outputs] == [float(expected[o[2:]]) for o in outputs], cell
+
+
+def test_an_input_inside_a_legacy_array_formula_is_refused(tmp_path):
+    """An input on F2 of the array formula {=A1:A3*10} in F1:F3 made F2 blank whenever a scenario did not give
+    it (SUM(F1:F3) 40 instead of 60), and an input on the anchor F1 raised KeyError from evaluate. Excel refuses
+    to change part of an array ("You can't change part of an array"): refused, naming the array's range."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    path = tmp_path / "array.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["A2"], ws["A3"] = 1, 2, 3
+    ws["F1"] = ArrayFormula("F1:F3", "=A1:A3*10")
+    ws["B1"] = "=SUM(F1:F3)"
+    wb.save(path)
+    for cell in ("S!F1", "S!F2"):
+        with pytest.raises(compiled.HashleaseError, match=r"S!F1:F3"):
+            compiled.compile_workbook(path, inputs=[cell], outputs=["S!B1"])
+    engine = compiled.compile_workbook(path, inputs=["S!A2"], outputs=["S!B1"])  # what feeds the array is fine
+    assert list(engine.evaluate({"S!A2": [2.0, 5.0]}).values["S!B1"]) == [60.0, 90.0]

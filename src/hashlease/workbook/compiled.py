@@ -208,6 +208,14 @@ class CompiledWorkbook:
         self._input_ids = {name: self._id(self._single_cell(name, "input")) for name in self.inputs}
         by_slot: dict[int, str] = {}
         for name, slot in self._input_ids.items():  # two names of one cell: which value would the cell hold?
+            part = book.array_part.get(self._keys[slot])
+            if part is not None:  # Excel: "You can't change part of an array"
+                top, left, bottom, right = book.arrays[part[0]][1]
+                raise HashleaseError("input", name, "a cell outside legacy array formulas (Excel does not let one "
+                                     "cell of an array formula be changed)", detail=f"{self._where(self._keys[slot])} "
+                                     f"is part of the array formula {{{book.arrays[part[0]][0]}}} in "
+                                     f"{part[0][0]}!{cell_ref(top, left)}:{cell_ref(bottom, right)}",
+                                     kind=ErrorKind.VALUE)
             if slot in by_slot:
                 raise HashleaseError("inputs", f"{by_slot[slot]} and {name}", "inputs naming different cells",
                                      detail=f"both are {self._where(self._keys[slot])}", kind=ErrorKind.VALUE)
