@@ -36,7 +36,7 @@ from hashlease.models.excel_dates import calendar_date
 from .registry import EXCEL_COLUMNS, EXCEL_ROWS, REQUIRED, Arg, ExcelFunction, by_name
 
 __all__ = ["ExcelError", "invoke", "invoke_many", "call_classic", "call_lite", "assumptions_from_range", "MISSING",
-           "date_system", "current_date_system", "DATE_SYSTEMS"]
+           "date_system", "current_date_system", "DATE_SYSTEMS", "call_key"]
 
 log = logging.getLogger("hashlease.addin")
 
@@ -507,7 +507,7 @@ def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[A
     values = []
     for arg, value in zip(fn.args, raw):
         if cache is not None and arg.kind == "assumptions" and isinstance(value, tuple):
-            key = ("assumptions", arg.schema, current_date_system(), value)
+            key = ("assumptions", arg.schema, current_date_system(), call_key(value))
             if key not in cache:
                 try:
                     cache[key] = _assumptions_cached(arg, value, cache)
@@ -530,6 +530,24 @@ def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[A
     return values
 
 
+_LOGICAL = "\x00logical"
+
+
+def call_key(raw: Any) -> Any:
+    """Raw Excel arguments (values, tuples of rows) as a dictionary key that tells logicals from numbers: in
+    Python TRUE == 1 and hash(TRUE) == hash(1), but Excel's TRUE is no number (a model refuses it where it wants
+    one), so calls differing only there must not share a result.
+
+    >>> call_key((("pue", True),)) == call_key((("pue", 1),))
+    False
+    """
+    if isinstance(raw, (bool, np.bool_)):
+        return (_LOGICAL, bool(raw))
+    if isinstance(raw, (tuple, list)):
+        return tuple(call_key(v) for v in raw)
+    return raw
+
+
 def _assumptions_cached(arg: Arg, value: tuple, cache: dict) -> BaseModel:
     """An assumption range as its model, built from the first range of the same shape converted in this
     calculation when only values of plain fields differ (each changed field validated against its bounds, then
@@ -538,7 +556,7 @@ def _assumptions_cached(arg: Arg, value: tuple, cache: dict) -> BaseModel:
     base = cache.get(base_key)
     if base is not None:
         base_rows, base_model = base
-        changed = [(old, new) for old, new in zip(base_rows, value) if old != new]
+        changed = [(old, new) for old, new in zip(base_rows, value) if call_key(old) != call_key(new)]
         if all(_plain_change(arg.schema, old, new) for old, new in changed):
             try:
                 rows = [list(new) for _, new in changed]

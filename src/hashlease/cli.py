@@ -722,7 +722,7 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed, >= 0: the same seed gives the same numbers, whatever the chunk size or cluster.")],
     iterations: Annotated[int, typer.Option("--iterations", "-n", help="Iterations drawn, 1 to 10,000,000 [count].")] = 10_000,
     outputs: Annotated[Optional[list[str]], typer.Option("--output", help="An output: defined name or Sheet!A1 (repeat for several; default: the workbook's declared outputs).")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Iterations per evaluation, 1 to 1,000,000 [count].")] = 10_000,
+    chunk_size: Annotated[int, typer.Option(help="Iterations per evaluation, 1 to 100,000 [count].")] = 10_000,
     scheduler: Annotated[Optional[str], typer.Option(help="Evaluate on an existing Dask cluster: tcp://host:port, e.g. tcp://10.0.0.5:8786.")] = None,
     connect_timeout_s: Annotated[float, typer.Option(help="Give up connecting to --scheduler after this long [s].")] = 10.0,
 ) -> None:

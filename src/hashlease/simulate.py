@@ -49,7 +49,9 @@ MAX_INPUTS = 500
 MAX_ITERATIONS = 10_000_000
 #: Iterations per evaluation call, by default, and at most.
 DEFAULT_CHUNK_SIZE = 10_000
-MAX_CHUNK_SIZE = 1_000_000
+#: At most what the compiled engine evaluates in one pass (hashlease.workbook.compiled.MAX_SCENARIOS_PER_PASS,
+#: which refuses more): a larger chunk failed every iteration with a message not naming --chunk-size.
+MAX_CHUNK_SIZE = 100_000
 #: The output whose sign says which option wins (lease NPV less mining NPV): the probability the lease beats
 #: mining is the share of iterations where it is > 0, and the tornado ranks inputs against it when it is there.
 LEASE_VERSUS_MINING_OUTPUT = "npv_difference_usd"
@@ -410,7 +412,7 @@ def run_simulation(engine_or_evaluate: Any, spec: SimulationSpec, n: int, seed: 
         Folder for iterations.parquet, summary.csv, summary.parquet, histogram_<output>.png, tornado.png and
         report.html (each written atomically).
     chunk_size : int
-        Iterations per evaluate call, in [1, 1,000,000]. [count]
+        Iterations per evaluate call, in [1, 100,000]. [count]
     scheduler : str, optional
         ``tcp://host:port`` of a Dask scheduler: chunks are evaluated on its workers.
     progress : callable, optional

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from hashlease.addin.registry import REGISTRY, by_name
-from hashlease.addin.runtime import ExcelError, date_system as hl_date_system, invoke, invoke_many
+from hashlease.addin.runtime import ExcelError, call_key, date_system as hl_date_system, invoke, invoke_many
 from hashlease.models import ErrorKind, HashleaseError
 
 from . import vector_functions as vf
@@ -52,6 +53,7 @@ __all__ = ["compile_workbook", "recalculate_compiled", "CompiledWorkbook", "Eval
 #: Scenarios evaluated in one pass (callers chunk larger batches): bounds memory at about 8 bytes x cells x this.
 MAX_SCENARIOS_PER_PASS = 100_000
 _HL = {fn.name for fn in REGISTRY}
+_MAX_ROW, _MAX_COLUMN = 1_048_576, 16_384  # Excel's sheet
 _LAZY = {"IF", "IFERROR", "IFNA", "IFS", "CHOOSE"}
 
 
@@ -204,6 +206,25 @@ class CompiledWorkbook:
         self._cache: dict = {}
         self._messages: dict[str, dict[int, str]] = {}
         self._input_ids = {name: self._id(self._single_cell(name, "input")) for name in self.inputs}
+        by_slot: dict[int, str] = {}
+        for name, slot in self._input_ids.items():  # two names of one cell: which value would the cell hold?
+            part = book.array_part.get(self._keys[slot])
+            if part is not None:  # Excel: "You can't change part of an array"
+                top, left, bottom, right = book.arrays[part[0]][1]
+                raise HashleaseError("input", name, "a cell outside legacy array formulas (Excel does not let one "
+                                     "cell of an array formula be changed)", detail=f"{self._where(self._keys[slot])} "
+                                     f"is part of the array formula {{{book.arrays[part[0]][0]}}} in "
+                                     f"{part[0][0]}!{cell_ref(top, left)}:{cell_ref(bottom, right)}",
+                                     kind=ErrorKind.VALUE)
+            if slot in by_slot:
+                raise HashleaseError("inputs", f"{by_slot[slot]} and {name}", "inputs naming different cells",
+                                     detail=f"both are {self._where(self._keys[slot])}", kind=ErrorKind.VALUE)
+            by_slot[slot] = name
+            # an input in an empty cell beyond the sheet's used area is inside the ranges that cover it (SUM(A:A),
+            # SUM(A1:A100)): the ranges are clipped to the used area, so the area grows to hold it
+            sheet, row, column = self._keys[slot]
+            max_row, max_col = book.extent[sheet]
+            book.extent[sheet] = (max(max_row, row), max(max_col, column))
         self._output_ids = {name: self._id(self._single_cell(name, "output")) for name in self.outputs}
         for key in output_keys:  # cells asked for by position (a whole-workbook recalculation)
             self._output_ids[f"{key[0]}!{cell_ref(key[1], key[2])}"] = self._id(key)
@@ -234,6 +255,9 @@ class CompiledWorkbook:
                                  kind=ErrorKind.VALUE) from None
         if (top, left) != (bottom, right):
             raise HashleaseError(what, name, "a name or cell of one cell", detail=f"it refers to {sheet}!{ref}",
+                                 kind=ErrorKind.VALUE)
+        if not (1 <= top <= _MAX_ROW and 1 <= left <= _MAX_COLUMN):
+            raise HashleaseError(what, name, f"a cell of the sheet (rows 1 to {_MAX_ROW:,}, columns A to XFD)",
                                  kind=ErrorKind.VALUE)
         return (sheet, top, left)
 
@@ -395,7 +419,7 @@ class CompiledWorkbook:
                 self._programs[slot] = program
                 self._order.append(slot)
             else:
-                with hl_date_system(self.date_system):
+                with hl_date_system(self.date_system), np.errstate(all="ignore"):
                     vf.DateSystem.system = self.date_system
                     self._n = 1
                     program()
@@ -593,6 +617,10 @@ class CompiledWorkbook:
 
     def _call(self, name: str, args: tuple, sheet: str, where: str) -> Callable[[], Any]:
         parts = [self._node(a, sheet, where) for a in args]
+        if name in vf.REFERENCES_AS_RANGES:  # SUM(A1, B1) reads a cell as a range: text and logicals skipped
+            for k, a in enumerate(args):
+                if a[0] in ("ref", "name") and self._resolve(a, sheet, where)[0] == "cell":
+                    parts[k] = (lambda inner: lambda: Grid(1, 1, [inner()]))(parts[k])
         holder = self
 
         def guard(function: Callable[[], Any]) -> Callable[[], Any]:
@@ -773,12 +801,14 @@ class CompiledWorkbook:
             return tuple(out)
 
         keys = [raw_for(i) for i in rows]
-        unique: dict[tuple, int] = {}
+        unique: dict[Any, int] = {}  # by call_key: a scenario's TRUE and another's 1 are different calls
+        distinct: list[tuple] = []
         for key in keys:
-            unique.setdefault(key, len(unique))
+            if unique.setdefault(call_key(key), len(unique)) == len(distinct):
+                distinct.append(key)
         with hl_date_system(self.date_system):
-            results = invoke_many(name, list(unique), cache=self._cache)
-        per = [results[unique[key]] for key in keys]
+            results = invoke_many(name, distinct, cache=self._cache)
+        per = [results[unique[call_key(key)]] for key in keys]
         for i, r in zip(rows, per):
             if isinstance(r, ExcelError):
                 self._messages.setdefault(where, {})[i] = r.message
@@ -828,8 +858,9 @@ class CompiledWorkbook:
             if x.dtype == np.float64:
                 number = np.where(e == 0, x, np.nan)
             else:
-                number = np.array([float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else np.nan
-                                   for t in x])
+                # a blank given as a scenario value reads as 0, as =A1 of an empty cell does
+                number = np.array([0.0 if t is None else float(t) if isinstance(t, (int, float))
+                                   and not isinstance(t, bool) else np.nan for t in x])
                 number = np.where(e == 0, number, np.nan)
                 texts[name] = np.array([t if isinstance(t, str) else None for t in x], dtype=object)
             values[name] = np.array(number, dtype=float)
@@ -875,7 +906,20 @@ def _fast_arithmetic(op: str, left: Callable[[], Any], right: Callable[[], Any])
 
 
 def _column(name: str, value: Any) -> Vec:
-    array = np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        # np.asarray would make [1.0, "n/a"] all text and [True, 0.5] all numbers: each value keeps its kind
+        items = list(value)
+        if items and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+                         for v in items):
+            array = np.asarray(items, dtype=float) if all(abs(v) < 1e308 for v in items) else np.asarray(items,
+                                                                                                          dtype=object)
+        elif items and all(isinstance(v, (bool, np.bool_)) for v in items):
+            array = np.asarray(items, dtype=bool)
+        else:
+            array = np.empty(len(items), dtype=object)
+            array[:] = items
+    else:
+        array = np.asarray(value)
     if array.ndim != 1 or len(array) == 0:
         raise HashleaseError(f"input {name}", f"shape {array.shape}", "one value per scenario (a 1-D sequence)",
                              kind=ErrorKind.VALUE)
@@ -894,6 +938,16 @@ def _column(name: str, value: Any) -> Vec:
         if isinstance(item, (dt.date, dt.datetime)):
             raise HashleaseError(f"input {name} (scenario {i + 1})", str(item), "a serial number for a date",
                                  kind=ErrorKind.VALUE)
+        if isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) >= 1e308:
+                raise HashleaseError(f"input {name} (scenario {i + 1})", f"{str(item)[:20]}... ({len(str(item))} "
+                                     "digits)", "a finite number", kind=ErrorKind.NUM)
+            item = float(item)
+        if isinstance(item, float) and not math.isfinite(item):
+            raise HashleaseError(f"input {name} (scenario {i + 1})", item, "a finite number", kind=ErrorKind.NUM)
+        if item is not None and not isinstance(item, (str, bool, float)):
+            raise HashleaseError(f"input {name} (scenario {i + 1})", repr(item)[:60], "a number, text, a logical "
+                                 "or None (an empty cell)", kind=ErrorKind.VALUE)
         out.append(item)
     return Vec(np.array(out, dtype=object))
 

@@ -231,7 +231,9 @@ def parse(formula: str) -> tuple:
     return node
 
 
-_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+#: Text kept as written when copies of a formula are matched: string literals and quoted sheet names (a sheet
+#: named 'Q1' or 'FY2024' is no cell reference, and copies reading 'Q1'!B2 and 'Q2'!B3 are different formulas).
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 _A1 = re.compile(r"(?<![A-Za-z0-9_.$\\])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(.!])")
 _SAME_SHAPE: dict[str, tuple[tuple, int, int]] = {}
 _SAME_SHAPE_LIMIT = 50_000

@@ -14,6 +14,7 @@ function's rules, cited by name below.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable
 
@@ -272,9 +273,12 @@ def _count(args: list[Arg], n: int) -> Vec:
                 total += ok
             elif c.x.dtype == bool:
                 total += ok if not isinstance(a, Grid) else 0
-            else:
+            elif isinstance(a, Grid):
                 kinds = np.array([isinstance(v, (int, float)) and not isinstance(v, bool) for v in broadcast(c.x, n)])
                 total += ok & kinds
+            else:  # typed directly: numeric text counts (=COUNT("2") is 1), other text does not
+                _, bad = numbers(c)
+                total += ok & (True if bad is None else broadcast(bad, n) == 0)
     return Vec(total)
 
 
@@ -359,6 +363,22 @@ def _first_code(e: np.ndarray) -> np.ndarray:
 
 # --- criteria (SUMIF, COUNTIF, ...) -------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1024)
+def _wildcard(text: str) -> re.Pattern:
+    """Excel's wildcard text as a regular expression: * any run, ? one character, ~*, ~? and ~~ the character
+    itself (Microsoft, "Using wildcard characters in searches"; MATCH and COUNTIF pages), without regard to case."""
+    out, k = [], 0
+    while k < len(text):
+        ch = text[k]
+        if ch == "~" and k + 1 < len(text) and text[k + 1] in "*?~":
+            out.append(re.escape(text[k + 1]))
+            k += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        k += 1
+    return re.compile("^" + "".join(out) + "$", re.I | re.S)
+
+
 _CRITERION = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.S)
 
 
@@ -372,14 +392,15 @@ def _criterion_mask(cells: list[Vec], criterion: Any, n: int, rows: np.ndarray) 
         try:
             operand = float(text)
         except ValueError:
-            operand = text
+            # "TRUE" and "FALSE" are the logicals, as Excel reads a criterion (=COUNTIF(A1:A9, "TRUE"))
+            operand = {"TRUE": True, "FALSE": False}.get(text.upper(), text)
     elif isinstance(criterion, bool):
         operand = criterion
     elif criterion is None:
         operand = 0.0
     pattern = None
-    if isinstance(operand, str) and op in ("=", "<>") and any(ch in operand for ch in "*?"):
-        pattern = re.compile("^" + re.escape(operand).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.I | re.S)
+    if isinstance(operand, str) and op in ("=", "<>") and any(ch in operand for ch in "*?~"):
+        pattern = _wildcard(operand)
     out = np.zeros((len(cells), len(rows)), dtype=bool)
     for k, c in enumerate(cells):
         values = [None] * len(rows) if c.blank else [broadcast(c.x, n)[r] for r in rows]
@@ -501,6 +522,9 @@ def _unary(function: Callable[[np.ndarray], np.ndarray], domain: Callable[[np.nd
 #: Relative nudge so that a decimal like 2.675, stored just below itself, rounds as Excel rounds it (Excel rounds
 #: the 15-significant-digit decimal it shows, not the binary float): two units in the last place.
 _NUDGE = 4.5e-16
+#: Decimal places ROUND takes as they are: a double has no digit beyond 10^308 or below 10^-308 that rounding
+#: more places could change (Excel gives the number itself, or 0).
+_MAX_PLACES = 308.0
 
 
 def _rounder(mode: str) -> Callable[[list[Arg], int], Arg]:
@@ -510,6 +534,8 @@ def _rounder(mode: str) -> Callable[[list[Arg], int], Arg]:
         def one(v: Vec, d: Vec) -> Vec:
             x, e1 = numbers(v)
             places, e2 = numbers(d)
+            # beyond 308 places either way a double is unchanged (or rounds to 0): 10**400 would overflow
+            places = np.clip(places, -_MAX_PLACES, _MAX_PLACES)
             if len(places) == 1:
                 scale = 10.0 ** float(np.trunc(places[0])) if np.isfinite(places[0]) else np.nan
             else:
@@ -669,9 +695,8 @@ def _match_positions(needle: Vec, cells: list[Vec], n: int, mode: int) -> tuple[
         best = -1
         for j, value in enumerate(column):
             if mode == 0:
-                if isinstance(item, str) and isinstance(value, str) and any(ch in item for ch in "*?"):
-                    pattern = "^" + re.escape(item).replace(r"\*", ".*").replace(r"\?", ".") + "$"
-                    hit = re.match(pattern, value, re.I | re.S) is not None
+                if isinstance(item, str) and isinstance(value, str) and any(ch in item for ch in "*?~"):
+                    hit = _wildcard(item).match(value) is not None
                 elif _kind_rank(item) != _kind_rank(value) or value is None:
                     hit = False
                 else:
@@ -735,7 +760,9 @@ def _index(args: list[Arg], n: int) -> Arg:
     r = np.clip(row, 1, grid.rows).astype(int) - 1
     c = np.clip(col, 1, grid.cols).astype(int) - 1
     out = _gather(grid.cells, r * grid.cols + c, n)
-    e = merge_errors(e1, e2, np.where(bad, np.int8(REF), np.int8(0)).astype(np.int8), out.e)
+    negative = (row < 0) | (col < 0)  # INDEX with a negative row or column is #VALUE!, beyond the range #REF!
+    e = merge_errors(e1, e2, np.where(negative, np.int8(VALUE), np.where(bad, np.int8(REF), np.int8(0)))
+                     .astype(np.int8), out.e)
     return Vec(out.x, e, out.blank and e is None)
 
 
@@ -780,11 +807,12 @@ def _lookup(vertical: bool) -> Callable[[list[Arg], int], Vec]:
         pos, found = _match_positions(needle, keys, n, 1 if approx else 0)
         width = table.cols if vertical else table.rows
         bad = (index < 1) | (index > width)
+        too_small = index < 1  # Microsoft's VLOOKUP page: below 1 is #VALUE!, beyond the table #REF!
         k = np.clip(index, 1, width).astype(int) - 1
         flat = pos * table.cols + k if vertical else k * table.cols + pos
         out = _gather(table.cells, flat, n)
         e = merge_errors(None if needle.e is None else broadcast(needle.e, n), e1,
-                         np.where(bad, np.int8(REF), np.int8(0)).astype(np.int8),
+                         np.where(too_small, np.int8(VALUE), np.where(bad, np.int8(REF), np.int8(0))).astype(np.int8),
                          np.where(found, np.int8(0), np.int8(NA)).astype(np.int8), out.e)
         return Vec(out.x, e)
     return run
@@ -892,9 +920,11 @@ def _parts(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     year = months.astype("datetime64[Y]").astype(int) + 1970
     month = months.astype(int) % 12 + 1
     day = (days - months.astype("datetime64[D]")).astype(int) + 1
-    if DateSystem.system == 1900:  # serial 60 is Excel's 29 Feb 1900
+    if DateSystem.system == 1900:  # serial 60 is Excel's 29 Feb 1900, serial 0 its 0 January 1900
         leap = np.floor(serial) == 60
         year, month, day = np.where(leap, 1900, year), np.where(leap, 2, month), np.where(leap, 29, day)
+        zero = np.floor(serial) == 0
+        year, month, day = np.where(zero, 1900, year), np.where(zero, 1, month), np.where(zero, 0, day)
     return year, month, day
 
 
@@ -909,10 +939,10 @@ def _date(args: list[Arg], n: int) -> Vec:
     y = np.where(y < 1900, y + 1900, y)  # DATE: a year 0-1899 is added to 1900
     bad = (y < 1900) | (y > 9999) | ~np.isfinite(mo) | ~np.isfinite(d)
     months = ((np.where(bad, 2000, y) - 1970) * 12 + np.where(bad, 1, mo) - 1).astype(np.int64)
-    days = months.astype("datetime64[M]").astype("datetime64[D]") + (np.where(bad, 1, d) - 1).astype(np.int64)
-    serial = _from_days(days)
-    if DateSystem.system == 1900:  # DATE(1900,2,29) is serial 60 and earlier dates a day less in the real calendar
-        serial = np.where(days < np.datetime64("1900-03-01"), serial + 1, serial)
+    # the serial of the month's first day, then whole days on: in the 1900 system February 1900 has Excel's 29
+    # days, so DATE(1900,2,29) and DATE(1900,3,0) are serial 60 and DATE(1900,1,1) is 1
+    first = _from_days(months.astype("datetime64[M]").astype("datetime64[D]"))
+    serial = first + (np.where(bad, 1, d) - 1)
     serial = np.where(bad, np.nan, serial)
     return _with_date_check(np.where(bad, -1.0, serial), serial, e)
 
@@ -930,6 +960,9 @@ def _edate(end_of_month: bool) -> Callable[[list[Arg], int], Vec]:
         length = (nxt - first).astype(np.int64)
         days = nxt - 1 if end_of_month else first + np.minimum(day, length) - 1
         serial = _from_days(days)
+        if DateSystem.system == 1900:  # February 1900 ends on Excel's 29 February 1900, serial 60
+            february_1900 = base == (1900 - 1970) * 12 + 1
+            serial = np.where(february_1900 & (end_of_month | (day >= 29)), 60.0, serial)
         bad = ~ok | ~np.isfinite(months)
         return _with_date_check(np.where(bad, -1.0, serial), np.where(bad, np.nan, serial), e)
     return run
@@ -946,7 +979,9 @@ def _date_part(which: int) -> Callable[[list[Arg], int], Vec]:
 
 def _days(args: list[Arg], n: int) -> Vec:
     (end, start), e = _date_args(args, n, 2)
-    return _finish(np.floor(end) - np.floor(start), e)
+    bad = ~(_date_bounds(end) & _date_bounds(start))  # Microsoft's DAYS page: outside the dates is #NUM!
+    return _finish(np.where(bad, np.nan, np.floor(end) - np.floor(start)),
+                   merge_errors(e, np.where(bad, np.int8(NUM), np.int8(0)).astype(np.int8)))
 
 
 def _yearfrac(args: list[Arg], n: int) -> Vec:
@@ -1155,6 +1190,11 @@ FUNCTIONS: dict[str, Callable[[list[Arg], int], Arg]] = {
 }
 
 #: Functions whose result depends on more than their arguments' values: a workbook varying them falls back.
+#: Functions that read a single-cell reference as a range (Microsoft's SUM, COUNT, AVERAGE, MIN, MAX, PRODUCT,
+#: NPV, AND, OR and XOR pages: "If an argument is an array or reference, only numbers [logical values] in that
+#: array or reference are counted"): =SUM(A1, B1) with B1 holding text or TRUE is A1.
+REFERENCES_AS_RANGES = frozenset({"SUM", "COUNT", "AVERAGE", "MIN", "MAX", "PRODUCT", "NPV", "AND", "OR", "XOR"})
+
 UNSUPPORTED = {"INDIRECT": "its reference is text computed at run time",
                "OFFSET": "its reference moves with its arguments",
                "TODAY": "it changes with the day it is calculated", "NOW": "it changes with the time",
