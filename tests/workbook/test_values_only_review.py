@@ -145,9 +145,9 @@ def test_values_only_in_place_is_refused_and_leaves_the_workbook_alone(tmp_path)
     assert openpyxl.load_workbook(path).active["A1"].value == "=HL_SUBSIDY(840000)"
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect found in review, not fixed here (the workbook engines are "
-                   "another review's): a defined name whose formula uses another formula name (k2 = k*2) reads "
-                   "as blank in both engines, so =k2+1 gives 1 where LibreOffice gives 13")
+@pytest.mark.xfail(strict=True, reason="the name k2 is also the address of cell K2: both engines read =k2+1 as the "
+                   "cell (blank) + 1; Excel refuses such a name ('The name that you entered is not valid'), "
+                   "LibreOffice reads the name (13)")
 @pytest.mark.parametrize("engine", ["auto", "reference"])
 def test_a_name_defined_through_another_name_evaluates_like_libreoffice(tmp_path, engine,
                                                                         recalculating_libreoffice):
