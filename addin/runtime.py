@@ -530,9 +530,6 @@ def _prepare(fn: ExcelFunction, raw: tuple, cache: dict | None = None) -> list[A
     return values
 
 
-_LOGICAL = "\x00logical"
-
-
 def call_key(raw: Any) -> Any:
     """Raw Excel arguments (values, tuples of rows) as a dictionary key that tells logicals from numbers: in
     Python TRUE == 1 and hash(TRUE) == hash(1), but Excel's TRUE is no number (a model refuses it where it wants
@@ -541,11 +538,7 @@ def call_key(raw: Any) -> Any:
     >>> call_key((("pue", True),)) == call_key((("pue", 1),))
     False
     """
-    if isinstance(raw, (bool, np.bool_)):
-        return (_LOGICAL, bool(raw))
-    if isinstance(raw, (tuple, list)):
-        return tuple(call_key(v) for v in raw)
-    return raw
+    return repr(raw)  # repr writes TRUE as True and 1 as 1 or 1.0: one pass in C, however large the range
 
 
 def _assumptions_cached(arg: Arg, value: tuple, cache: dict) -> BaseModel:
@@ -556,7 +549,8 @@ def _assumptions_cached(arg: Arg, value: tuple, cache: dict) -> BaseModel:
     base = cache.get(base_key)
     if base is not None:
         base_rows, base_model = base
-        changed = [(old, new) for old, new in zip(base_rows, value) if call_key(old) != call_key(new)]
+        changed = [(old, new) for old, new in zip(base_rows, value)
+                   if old != new or any(type(a) is not type(b) for a, b in zip(old, new))]  # TRUE is not 1
         if all(_plain_change(arg.schema, old, new) for old, new in changed):
             try:
                 rows = [list(new) for _, new in changed]

@@ -27,7 +27,7 @@ from .errors import ErrorKind, HashleaseError
 from .excel_dates import as_day_numbers
 from .units import DAYS_PER_YEAR
 
-__all__ = ["npv", "xnpv", "xnpv_discount_factors", "irr", "xirr", "mirr", "pmt", "pv", "fv"]
+__all__ = ["npv", "xnpv", "xnpv_discount_factors", "irr", "xirr", "xirr_each", "mirr", "pmt", "pv", "fv"]
 
 DAYS_PER_YEAR_XNPV = float(DAYS_PER_YEAR)  # Excel's XNPV and XIRR count 365-day years
 _NEWTON_ITERATIONS = 100
@@ -255,14 +255,18 @@ def _stable_sum(direct: np.ndarray, v: np.ndarray, log_factor: np.ndarray) -> np
     return np.where(redo, scaled, direct)
 
 
+def _no_sign_change(function: str, bad: tuple, excel_error: str = "#NUM!") -> HashleaseError:
+    return HashleaseError("values", "no sign change" if not bad else f"series {bad} has no sign change",
+                          "at least one positive and one negative cash flow", index=bad or None,
+                          detail=f"{function} has no solution, Excel answers {excel_error}", kind=ErrorKind.NUM)
+
+
 def _check_sign_change(v: np.ndarray, function: str, excel_error: str = "#NUM!") -> None:
     has_pos = np.any(v > 0, axis=-1)
     has_neg = np.any(v < 0, axis=-1)
     bad = first_bad(~(has_pos & has_neg))
     if bad is not None:
-        raise HashleaseError("values", "no sign change" if not bad else f"series {bad} has no sign change",
-                             "at least one positive and one negative cash flow", index=bad or None,
-                             detail=f"{function} has no solution, Excel answers {excel_error}", kind=ErrorKind.NUM)
+        raise _no_sign_change(function, bad, excel_error)
 
 
 def _npv_and_slope(rate: np.ndarray, v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -282,11 +286,23 @@ def _check_two_dates(v: np.ndarray, years: np.ndarray, function: str) -> None:
     earliest = np.min(np.where(live, years, np.inf), axis=-1)
     bad = first_bad(latest == earliest)
     if bad is not None:
-        where = f"series {bad}: " if bad else ""
-        raise HashleaseError("dates", f"{where}every non-zero cash flow on one date",
-                             "at least two different dates among the non-zero cash flows", index=bad or None,
-                             detail=f"on one date the NPV does not depend on the rate: {function} has no "
-                                    "solution (or every rate is one), Excel answers #NUM!", kind=ErrorKind.NUM)
+        raise _one_date(function, bad)
+
+
+def _one_date(function: str, bad: tuple) -> HashleaseError:
+    where = f"series {bad}: " if bad else ""
+    return HashleaseError("dates", f"{where}every non-zero cash flow on one date",
+                          "at least two different dates among the non-zero cash flows", index=bad or None,
+                          detail=f"on one date the NPV does not depend on the rate: {function} has no "
+                                 "solution (or every rate is one), Excel answers #NUM!", kind=ErrorKind.NUM)
+
+
+def _no_rate(function: str, index: tuple, guess: float) -> HashleaseError:
+    return HashleaseError("values", "no rate found" if not index else f"series {index}: no rate found",
+                          f"cash flows whose {function} exists", index=index or None,
+                          detail=f"{function} did not converge from guess {guess:g} and no rate in "
+                                 "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!",
+                          kind=ErrorKind.NUM)
 
 
 #: Rates scanned for a sign change when Newton's method does not converge from the guess: dense near
@@ -295,7 +311,8 @@ _GRID = np.unique(np.concatenate([-1.0 + np.geomspace(1e-6, 1.0, 120)[:-1], -np.
                                   [0.0], np.geomspace(1e-6, 1e4, 200)]))
 
 
-def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) -> np.ndarray:
+def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str, *, missing_ok: bool = False
+                ) -> np.ndarray:
     """Root of sum(v (1+r)^-t) = 0 per series: Newton from the guess, then a bracketed search.
 
     Newton's method (Excel's approach) runs on every series at once. Series where it does not converge
@@ -328,13 +345,14 @@ def _solve_rate(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str) 
         good[active] = False
         bad = np.flatnonzero(~good)
         if bad.size:
-            rate[bad] = _bracketed_roots(v2[bad], t2[bad], g[bad], function, bad, shape)
+            rate[bad] = _bracketed_roots(v2[bad], t2[bad], g[bad], function, bad, shape, missing_ok=missing_ok)
     return rate.reshape(shape)
 
 
 def _bracketed_roots(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: str, rows: np.ndarray,
-                     shape: tuple) -> np.ndarray:
-    """For each series, the sign change on the rate grid nearest its guess, bisected to 1e-15."""
+                     shape: tuple, *, missing_ok: bool = False) -> np.ndarray:
+    """For each series, the sign change on the rate grid nearest its guess, bisected to 1e-15 (``missing_ok``:
+    NaN for a series without one, instead of raising)."""
     log_grid = np.log1p(_GRID)
     with np.errstate(over="ignore", invalid="ignore"):
         if (t == t[:1]).all():  # one time axis for every series (IRR, or XIRR on shared dates): a product
@@ -350,14 +368,10 @@ def _bracketed_roots(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: 
     distance = np.where(change, np.abs(_GRID[None, :-1] - guess[:, None]), np.inf)
     nearest = distance.argmin(axis=1)
     missing = ~np.isfinite(distance[np.arange(len(v)), nearest])
-    if missing.any():
+    if missing.any() and not missing_ok:
         first = int(np.flatnonzero(missing)[0])
         index = tuple(int(i) for i in np.unravel_index(rows[first], shape)) if shape else ()
-        raise HashleaseError("values", "no rate found" if not index else f"series {index}: no rate found",
-                             f"cash flows whose {function} exists", index=index or None,
-                             detail=f"{function} did not converge from guess {guess[first]:g} and no rate in "
-                                    "(-100%, 1,000,000%) sets the NPV to zero; Excel answers #NUM!",
-                             kind=ErrorKind.NUM)
+        raise _no_rate(function, index, guess[first])
     low, high = _GRID[nearest].copy(), _GRID[nearest + 1].copy()
     f_low = values[np.arange(len(v)), nearest]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -367,9 +381,9 @@ def _bracketed_roots(v: np.ndarray, t: np.ndarray, guess: np.ndarray, function: 
             same = np.sign(f_mid) == np.sign(f_low)
             low, f_low = np.where(same, mid, low), np.where(same, f_mid, f_low)
             high = np.where(same, high, mid)
-            if np.all(high - low <= 1e-15 * np.maximum(1.0, np.abs(mid))):
+            if np.all((high - low <= 1e-15 * np.maximum(1.0, np.abs(mid))) | missing):
                 break
-    return 0.5 * (low + high)
+    return np.where(missing, np.nan, 0.5 * (low + high))
 
 
 def irr(values: Any, guess: Any = 0.1) -> float | np.ndarray:
@@ -464,6 +478,38 @@ def xirr(values: Any, dates: Any, guess: Any = 0.1) -> float | np.ndarray:
     years = np.broadcast_to(years, shape + years.shape[-1:])
     _check_two_dates(v, years, "XIRR")
     return _leading(_solve_rate(v, years, np.broadcast_to(g, shape), "XIRR"))
+
+
+def xirr_each(values: Any, dates: Any, guess: float = 0.1) -> tuple[np.ndarray, list[HashleaseError | None]]:
+    """:func:`xirr` of each row of ``values`` (rows, flows) in one pass: the rate, or NaN and the error
+    :func:`xirr` gives that row alone (no sign change, every flow on one date, no rate found).
+
+    Examples
+    --------
+    >>> dates = ["2026-01-01", "2027-01-01", "2028-01-01"]
+    >>> rate, errors = xirr_each([[-100.0, 60.0, 60.0], [100.0, 60.0, 60.0]], dates)
+    >>> round(float(rate[0]), 6), bool(np.isnan(rate[1])), errors[1].value
+    (0.130662, True, 'no sign change')
+    """
+    v = np.atleast_2d(_values(values))
+    years = np.broadcast_to(_exponents_in_years(v, dates), v.shape)
+    rows = v.shape[0]
+    rate = np.full(rows, np.nan)
+    errors: list[HashleaseError | None] = [None] * rows
+    both = np.any(v > 0, axis=-1) & np.any(v < 0, axis=-1)
+    live = v != 0
+    one_date = np.max(np.where(live, years, -np.inf), axis=-1) == np.min(np.where(live, years, np.inf), axis=-1)
+    for i in np.flatnonzero(~both):
+        errors[i] = _no_sign_change("XIRR", ())
+    for i in np.flatnonzero(both & one_date):
+        errors[i] = _one_date("XIRR", ())
+    solve = np.flatnonzero(both & ~one_date)
+    if solve.size:
+        g = np.full(solve.size, float(guess))
+        rate[solve] = _solve_rate(v[solve], years[solve], g, "XIRR", missing_ok=True)
+        for i in solve[~np.isfinite(rate[solve])]:
+            errors[i] = _no_rate("XIRR", (), float(guess))
+    return rate, errors
 
 
 def mirr(values: Any, finance_rate: Any, reinvest_rate: Any) -> float | np.ndarray:

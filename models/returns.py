@@ -17,8 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import HashleaseError
-from .finance import xirr, xnpv
+from .finance import xirr_each, xnpv
 
 __all__ = ["Payback", "payback_month", "InvestmentIrr", "investment_irr"]
 
@@ -100,7 +99,12 @@ def investment_irr(cash_flows: Any, dates: Any) -> InvestmentIrr:
     rows = flows.shape[0]
     rate = np.full(rows, np.nan)
     reason: list[str | None] = [None] * rows
-    _solve_blocks(flows, dates, np.arange(rows), rate, reason)
+    found, errors = xirr_each(flows, dates)
+    for i, error in enumerate(errors):
+        if error is None:
+            rate[i] = found[i]
+        else:
+            reason[i] = f"no IRR: {error}"
     ok = np.flatnonzero(np.isfinite(rate))
     if ok.size:
         row_dates = dates if dates.ndim == 1 else dates[ok]
@@ -112,20 +116,3 @@ def investment_irr(cash_flows: Any, dates: Any) -> InvestmentIrr:
             rate[i] = np.nan
             reason[i] = NOT_AN_INVESTMENT
     return InvestmentIrr(rate, reason)
-
-
-def _solve_blocks(flows: np.ndarray, dates: np.ndarray, rows: np.ndarray, rate: np.ndarray,
-                  reason: list[str | None]) -> None:
-    """XIRR of ``rows`` in one vectorised call; where a row has none, halve the block to find which."""
-    row_dates = dates if dates.ndim == 1 else dates[rows]
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            rate[rows] = np.atleast_1d(xirr(flows[rows], row_dates))
-        return
-    except HashleaseError as exc:
-        if len(rows) == 1:
-            reason[int(rows[0])] = f"no IRR: {exc}"
-            return
-    half = len(rows) // 2
-    _solve_blocks(flows, dates, rows[:half], rate, reason)
-    _solve_blocks(flows, dates, rows[half:], rate, reason)

@@ -803,12 +803,15 @@ class CompiledWorkbook:
         keys = [raw_for(i) for i in rows]
         unique: dict[Any, int] = {}  # by call_key: a scenario's TRUE and another's 1 are different calls
         distinct: list[tuple] = []
+        slot_of = []
         for key in keys:
-            if unique.setdefault(call_key(key), len(unique)) == len(distinct):
+            k = unique.setdefault(call_key(key), len(unique))
+            if k == len(distinct):
                 distinct.append(key)
+            slot_of.append(k)
         with hl_date_system(self.date_system):
             results = invoke_many(name, distinct, cache=self._cache)
-        per = [results[unique[call_key(key)]] for key in keys]
+        per = [results[k] for k in slot_of]
         for i, r in zip(rows, per):
             if isinstance(r, ExcelError):
                 self._messages.setdefault(where, {})[i] = r.message
