@@ -54,23 +54,8 @@ def _draw(count: int, seed: int) -> dict[str, np.ndarray]:
     return {name: rng.uniform(low, high, count) for name, (low, high) in RANGES.items()}
 
 
-def _libreoffice_seconds(path: Path, work: Path, repeat: int) -> float | None:
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        return None
-    times = []
-    for i in range(repeat):
-        profile = work / f"profile{i}"
-        start = time.perf_counter()
-        subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-                        "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(path)],
-                       capture_output=True, check=True, timeout=300)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def template(count: int, sample: int, work: Path, table: Table) -> None:
-    from recalc import native_twin
+    from recalc import libreoffice_seconds, native_twin
 
     columns = _draw(count, seed=1)
     start = time.perf_counter()
@@ -95,7 +80,7 @@ def template(count: int, sample: int, work: Path, table: Table) -> None:
 
     write_values(TEMPLATE, out, recalculate(TEMPLATE, engine="auto").values)
     native_twin(out, work / "twin.xlsx")
-    libre = _libreoffice_seconds(work / "twin.xlsx", work, repeat=2)
+    libre = libreoffice_seconds(work / "twin.xlsx", work, repeat=2)
     table.add_row(f"template, {len(engine.outputs)} outputs, {count:,} scenarios ({len(RANGES)} inputs drawn)",
                   f"{rate:,.0f}/s", f"end to end: compile {compile_seconds:.2f} s, then passes of {PASS:,}; "
                   f"{errors:,} error cells (drawn combinations the models refuse)")

@@ -43,46 +43,50 @@ def native_twin(out: Path, twin: Path) -> None:
     book.save(twin)
 
 
+def libreoffice_seconds(path: Path, work: Path, repeat: int) -> float | None:
+    """Best wall time of LibreOffice headless converting (recalculating) ``path``, from a cold start each time
+    (a fresh profile), as a server would run it; None where soffice is not installed."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return None
+    times = []
+    for i in range(repeat):
+        profile = work / f"profile{i}"
+        start = time.perf_counter()
+        subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+                        "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(path)],
+                       capture_output=True, check=True, timeout=300)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _timed_recalc(engine: str, out: Path, repeat: int) -> tuple[float, dict[str, float]]:
+    """Best time of recalculating the template with ``engine`` and writing it, and that run's stages."""
+    best, stages = float("inf"), {}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = recalculate(TEMPLATE, engine=engine)
+        written = time.perf_counter()
+        write_values(TEMPLATE, out, result.values)
+        done = time.perf_counter()
+        if done - start < best:
+            best = done - start
+            label = "compiled" if engine == "auto" else engine
+            stages = {f"{label} {k}": v for k, v in dict(result.seconds, write=done - written).items()}
+    return best, stages
+
+
 def run(repeat: int = 3) -> Table:
     work = Path(tempfile.mkdtemp(prefix="hashlease-bench-"))
     try:
         out = work / "out.xlsx"
-        stages: dict[str, float] = {}
-        totals = []
-        reference_totals = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            result = recalculate(TEMPLATE, engine="reference")
-            written = time.perf_counter()
-            write_values(TEMPLATE, out, result.values)
-            done = time.perf_counter()
-            reference_totals.append(done - start)
-            if done - start <= min(reference_totals):
-                stages = {f"reference {k}": v for k, v in dict(result.seconds, write=done - written).items()}
-        compiled_stages: dict[str, float] = {}
-        for _ in range(repeat):
-            start = time.perf_counter()
-            result = recalculate(TEMPLATE, engine="auto")
-            written = time.perf_counter()
-            write_values(TEMPLATE, out, result.values)
-            done = time.perf_counter()
-            totals.append(done - start)
-            if done - start <= min(totals):
-                compiled_stages = {f"compiled {k}": v for k, v in dict(result.seconds, write=done - written).items()}
+        reference, stages = _timed_recalc("reference", out, repeat)
+        best, compiled_stages = _timed_recalc("auto", out, repeat)
         stages.update(compiled_stages)
-        cells = sum(len(v) for v in result.values.values())
+        cells = sum(len(v) for v in recalculate(TEMPLATE, engine="auto").values.values())
         twin = work / "twin.xlsx"
         native_twin(out, twin)
-        soffice = shutil.which("soffice")
-        lo_times = []
-        if soffice:
-            for i in range(repeat):
-                profile = work / f"profile{i}"
-                start = time.perf_counter()
-                subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-                                "--convert-to", "xlsx", "--outdir", str(work / "lo"), str(twin)],
-                               capture_output=True, check=True, timeout=300)
-                lo_times.append(time.perf_counter() - start)
+        libre = libreoffice_seconds(twin, work, repeat)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import formulas"], check=True)
         import_formulas = time.perf_counter() - start
@@ -97,20 +101,18 @@ def run(repeat: int = 3) -> Table:
             eval_times.append(time.perf_counter() - start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    best = min(totals)
     table = Table(title=f"Recalculating templates/hashlease.xlsx ({cells:,} formula cells), best of {repeat}")
     for header in ["Step", "Seconds", "Note"]:
         table.add_column(header, justify="right" if header == "Seconds" else "left")
     for stage, seconds in stages.items():
         table.add_row(f"  hashlease: {stage}", f"{seconds:.3f}", "")
-    reference = min(reference_totals)
     table.add_row("hashlease recalc (compiled engine), load -> recalc -> save", f"{best:.3f}",
                   f"in process (after imports); {reference / best:.1f}x the reference engine")
     table.add_row("hashlease recalc --engine reference", f"{reference:.3f}", "in process (after imports)")
-    if lo_times:
-        table.add_row("LibreOffice headless, native twin", f"{min(lo_times):.3f}",
-                      f"soffice cold start each time; hashlease is {min(lo_times) / best:.1f}x faster "
-                      f"(reference engine {min(lo_times) / reference:.1f}x)")
+    if libre is not None:
+        table.add_row("LibreOffice headless, native twin", f"{libre:.3f}",
+                      f"soffice cold start each time; hashlease is {libre / best:.1f}x faster "
+                      f"(reference engine {libre / reference:.1f}x)")
     table.add_row("python start / import formulas", f"{python_start:.3f} / {import_formulas:.3f}", "subprocesses")
     table.add_row("hashlease eval (whole command)", f"{min(eval_times):.3f}", "subprocess: start, imports, one formula")
     return table

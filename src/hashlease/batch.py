@@ -49,7 +49,7 @@ from hashlease.models import HashleaseError
 from hashlease.workbook import contract
 
 __all__ = ["Scenario", "OUTPUTS", "load_scenarios", "load_yaml", "base_inputs", "model_chunk", "workbook_chunk",
-           "compiled_chunk", "reference_check", "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
+           "compiled_chunk", "reference_check", "connect", "run_batch", "ENGINES", "REFERENCE_CHECKS", "REFERENCE_TOLERANCE",
            "check_scheduler", "MAX_SCENARIO_BYTES", "MAX_YAML_BYTES", "MAX_SCENARIOS", "MAX_YAML_NODES"]
 
 #: Largest CSV scenario file read (about a million one-override rows). [bytes]
@@ -137,6 +137,19 @@ def _check_name(name: Any, where: str, seen: dict[str, str] | None = None, *, me
                                  "names differing only in case would share a file on Windows and macOS)")
         seen[name.lower()] = name
     return name
+
+
+def connect(scheduler: str, connect_timeout_s: float):
+    """A Dask client of the cluster at ``scheduler``; one not reached within ``connect_timeout_s`` is a
+    :class:`HashleaseError` naming the address (batch and simulate connect here)."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=f"{connect_timeout_s}s")
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise HashleaseError("--scheduler", scheduler, "a Dask scheduler reachable within "
+                             f"{connect_timeout_s:g} s (--connect-timeout-s), as tcp://host:port",
+                             detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def check_scheduler(address: str) -> str:
@@ -823,15 +836,9 @@ def run_batch(template: Path, scenarios: Sequence[Scenario], outdir: Path, *, en
         args = lambda c: (payload, c, *extra)  # noqa: E731
         try:
             if scheduler:
-                from distributed import Client, as_completed
+                from distributed import as_completed
 
-                try:
-                    client = Client(scheduler, timeout=f"{connect_timeout_s}s")
-                except (OSError, TimeoutError, ValueError, TypeError) as exc:
-                    raise HashleaseError("--scheduler", scheduler, "a Dask scheduler reachable within "
-                                         f"{connect_timeout_s:g} s (--connect-timeout-s), as tcp://host:port",
-                                         detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
-                with client:
+                with connect(scheduler, connect_timeout_s) as client:
                     futures = [client.submit(function, *args(c), pure=False, retries=2) for c in chunks]
                     by_future = dict(zip(futures, chunks))
                     try:

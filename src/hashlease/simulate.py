@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from hashlease import models as m
-from hashlease.batch import MAX_YAML_BYTES, check_scheduler, load_yaml
+from hashlease.batch import MAX_YAML_BYTES, check_scheduler, connect, load_yaml
 from hashlease.models import ErrorKind, HashleaseError
 from hashlease.models._validate import check_integer, check_range
 from hashlease.models.distributions import SAMPLING_METHODS, SUMMARY_PERCENTILES
@@ -339,15 +339,9 @@ def _run_local(evaluate, chunks, inputs_of, collected: _Collected, progress) -> 
 
 def _run_on_dask(evaluate, chunks, inputs_of, collected: _Collected, progress, scheduler: str,
                  connect_timeout_s: float) -> None:
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    try:
-        client = Client(scheduler, timeout=f"{connect_timeout_s}s")
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise HashleaseError("--scheduler", scheduler, "a Dask scheduler reachable within "
-                             f"{connect_timeout_s:g} s (--connect-timeout-s), as tcp://host:port",
-                             detail=f"{type(exc).__name__}: {str(exc)[:200]}") from None
-    with client:
+    with connect(scheduler, connect_timeout_s) as client:
         remote = client.scatter(evaluate, broadcast=True, hash=False)
         window = max(4, 2 * len(client.scheduler_info().get("workers", {})))
         pending = list(chunks)

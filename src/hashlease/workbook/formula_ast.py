@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from hashlease.models import ErrorKind, HashleaseError
 
@@ -239,26 +240,11 @@ _SAME_SHAPE: dict[str, tuple[tuple, int, int]] = {}
 _SAME_SHAPE_LIMIT = 50_000
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    out = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def _relative_key(formula: str, row: int, col: int) -> str:
     """The formula with each A1 reference written relative to (row, col): copies of one formula share it."""
     def one(found: re.Match) -> str:
         c_abs, letters, r_abs, digits = found.groups()
-        c = _column_number(letters)
+        c = column_index_from_string(letters.upper())
         r = int(digits)
         return (f"\x01{'C' + str(c) if c_abs else 'c' + str(c - col)}"
                 f"{'R' + str(r) if r_abs else 'r' + str(r - row)}\x01")
@@ -272,9 +258,9 @@ def _relative_key(formula: str, row: int, col: int) -> str:
 def _shift_text(text: str, dr: int, dc: int) -> str:
     def one(found: re.Match) -> str:
         c_abs, letters, r_abs, digits = found.groups()
-        c = _column_number(letters) + (0 if c_abs else dc)
+        c = column_index_from_string(letters.upper()) + (0 if c_abs else dc)
         r = int(digits) + (0 if r_abs else dr)
-        return f"{c_abs}{_column_letters(c)}{r_abs}{r}"
+        return f"{c_abs}{get_column_letter(c)}{r_abs}{r}"
     return _A1.sub(one, text)
 
 
