@@ -220,6 +220,13 @@ def test_dask_cluster_equals_local_even_when_a_worker_dies(tmp_path, cluster):
     b = pd.read_parquet(tmp_path / "local" / "summary.parquet")
     for name in OUTPUTS:
         pd.testing.assert_series_equal(a[name], b[name], rtol=1e-9, check_names=False)
+    # the compiled engine on the cluster: each worker compiles the workbook once, chunks of 2 scenarios
+    compiled = run_batch(TEMPLATE, scenarios, tmp_path / "compiled", engine="compiled", scheduler=address,
+                         chunk_size=2)
+    assert compiled["done"] == 6 and compiled["engine"] == "compiled" and compiled["checked"] >= 3
+    c = pd.read_parquet(tmp_path / "compiled" / "summary.parquet")
+    for name in OUTPUTS:
+        pd.testing.assert_series_equal(c[name], b[name], rtol=1e-9, check_names=False)
 
 
 def test_phased_plan_in_both_engines(tmp_path):
