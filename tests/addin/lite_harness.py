@@ -167,7 +167,7 @@ def main(argv: list[str]) -> int:
     from importlib import metadata, resources
 
     class XlwingsError(Exception):
-        pass
+        """Lite's error type: its message becomes the #VALUE! cell's text."""
 
     xlwings = types.ModuleType("xlwings")
     xlwings.XlwingsError = XlwingsError
