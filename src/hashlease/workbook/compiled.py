@@ -621,8 +621,6 @@ class CompiledWorkbook:
             for k, a in enumerate(args):
                 if a[0] in ("ref", "name") and self._resolve(a, sheet, where)[0] == "cell":
                     parts[k] = (lambda inner: lambda: Grid(1, 1, [inner()]))(parts[k])
-        holder = self
-
         def guard(function: Callable[[], Any]) -> Callable[[], Any]:
             def run() -> Any:
                 try:
@@ -643,7 +641,7 @@ class CompiledWorkbook:
         if name in _HL:
             return lambda: self._hl(name, [p() for p in parts], where)
         function = vf.FUNCTIONS[name]
-        return guard(lambda: function([p() for p in parts], holder._n))
+        return guard(lambda: function([p() for p in parts], self._n))
 
     # --- lazy functions --------------------------------------------------------------------------------------
 
@@ -1072,8 +1070,8 @@ def _topological(deps: dict[Key, list[Key]], where: Callable[[Key], str]) -> lis
 
 
 def declared_outputs(path: str | Path) -> list[str]:
-    """The workbook's declared outputs: the summary outputs of the template (:data:`contract.OUTPUTS`) it
-    defines, else every defined name of one cell that no formula ... (see ``compile_workbook``)."""
+    """The workbook's declared outputs: the template's summary outputs (:data:`contract.OUTPUTS`) it defines, in
+    order (empty for a workbook that defines none: its outputs are then asked for by name or cell)."""
     from . import contract
 
     names = contract.defined_names(path)

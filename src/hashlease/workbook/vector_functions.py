@@ -209,8 +209,7 @@ def _collect(args: list[Arg], n: int, *, logical_direct: bool = True) -> tuple[n
                 elif c.x.dtype == object:
                     x = broadcast(c.x, n)
                     mask = np.array([isinstance(v, (int, float)) and not isinstance(v, bool) for v in x])
-                    rows.append(np.where(mask, np.array([v if mask[k] else 0.0 for k, v in enumerate(x)],
-                                                        dtype=object), 0.0).astype(float))
+                    rows.append(np.array([float(v) if ok else 0.0 for v, ok in zip(x, mask)]))
                     counted.append(mask)
         else:
             if a.blank:
@@ -349,7 +348,7 @@ def _sumproduct(args: list[Arg], n: int) -> Vec:
         x, e = _grid_numbers(a, n)
         total = x if total is None else total * x
         if e is not None:
-            errors.append(np.max(e, axis=0) * 0 + _first_code(e))
+            errors.append(_first_code(e))
     with np.errstate(all="ignore"):
         return _finish(total.sum(axis=0), merge_errors(*errors))
 
